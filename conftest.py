@@ -1,0 +1,51 @@
+"""Fixtures shared by every test suite: real databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).parent
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    """A running PostgreSQL: PAYRISK_TEST_POSTGRES_URL, or the project's own local server, started now."""
+    url = os.environ.get("PAYRISK_TEST_POSTGRES_URL")
+    if not url:
+        started = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "postgres.sh"), "start"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        url = started.stdout.strip().splitlines()[-1]
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each store test runs against both supported databases."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return str(request.getfixturevalue("postgres_url"))

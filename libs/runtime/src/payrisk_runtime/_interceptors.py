@@ -1,0 +1,122 @@
+"""Server interceptor that turns exceptions into gRPC statuses, never into stack traces for the caller."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from google.protobuf import message
+
+from ._errors import STATUS_DETAILS_KEY, InvalidArgument, PayriskError
+
+logger = logging.getLogger("payrisk.rpc")
+
+
+async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: PayriskError) -> None:
+    status = error.to_status()
+    await context.abort(
+        error.code,
+        status.message,
+        trailing_metadata=((STATUS_DETAILS_KEY, status.SerializeToString()),),
+    )
+
+
+def _as_payrisk_error(exc: Exception, method: str) -> PayriskError:
+    if isinstance(exc, PayriskError):
+        return exc
+    if isinstance(exc, message.DecodeError):
+        return InvalidArgument.field("request", "malformed protobuf message")
+    logger.exception("unhandled error in %s", method)
+    return PayriskError(str(exc))
+
+
+class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+    """Maps PayriskError (and anything unexpected) to a status; logs unexpected ones with the trace id."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        method = handler_call_details.method
+        options = {
+            "request_deserializer": _tolerant(handler.request_deserializer),
+            "response_serializer": handler.response_serializer,
+        }
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(_wrap_unary(handler.unary_unary, method), **options)
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(_wrap_unary(handler.stream_unary, method), **options)
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(_wrap_stream(handler.unary_stream, method), **options)
+        stream_stream: Any = handler.stream_stream
+        return grpc.stream_stream_rpc_method_handler(_wrap_stream(stream_stream, method), **options)
+
+
+class _Malformed:
+    """Stands in for a request whose bytes did not parse, so the call fails with INVALID_ARGUMENT."""
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserializer is None:
+        return None
+
+    def deserialize(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except Exception:
+            return _Malformed()
+
+    return deserialize
+
+
+def _checked(request: Any) -> Any:
+    """The request, or for a stream of requests an iterator that fails on the first malformed one."""
+    if isinstance(request, _Malformed):
+        raise InvalidArgument.field("request", "malformed protobuf message")
+    if hasattr(request, "__aiter__"):
+        return _checked_stream(request)
+    return request
+
+
+async def _checked_stream(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async for request in requests:
+        if isinstance(request, _Malformed):
+            raise InvalidArgument.field("request", "malformed protobuf message")
+        yield request
+
+
+def _wrap_unary(behaviour: Callable[..., Any], method: str) -> Callable[..., Awaitable[Any]]:
+    async def wrapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        try:
+            return await behaviour(_checked(request), context)
+        except Exception as exc:
+            if _is_abort(exc):
+                raise
+            await _abort(context, _as_payrisk_error(exc, method))
+            return None
+
+    return wrapped
+
+
+def _wrap_stream(behaviour: Callable[..., Any], method: str) -> Callable[..., AsyncIterator[Any]]:
+    async def wrapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+        try:
+            async for response in behaviour(_checked(request), context):
+                yield response
+        except Exception as exc:
+            if _is_abort(exc):
+                raise
+            await _abort(context, _as_payrisk_error(exc, method))
+
+    return wrapped
+
+
+def _is_abort(exc: BaseException) -> bool:
+    # context.abort() raises this internally to end the call; it must pass through untouched.
+    return type(exc).__name__ == "AbortError"

@@ -1,0 +1,111 @@
+"""gRPC server bootstrap: health checking, reflection, tracing, error mapping, graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
+from grpc_reflection.v1alpha import reflection
+
+from ._interceptors import ErrorInterceptor
+from ._telemetry import server_tracing_interceptor
+
+logger = logging.getLogger("payrisk.server")
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A servicer to serve: its full gRPC service name and the generated `add_*_to_server` call."""
+
+    service_name: str
+    add_to_server: Callable[[grpc.aio.Server], None]
+
+
+def channel_options(max_message_bytes: int) -> list[tuple[str, Any]]:
+    return [
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.max_pings_without_data", 0),
+    ]
+
+
+class GrpcServer:
+    """An asyncio gRPC server with payrisk's standard services and interceptors."""
+
+    def __init__(
+        self,
+        registrations: Sequence[Registration],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_message_bytes: int = 16 * 1024 * 1024,
+        extra_interceptors: Sequence[grpc.aio.ServerInterceptor[Any, Any]] = (),
+    ) -> None:
+        self._registrations = list(registrations)
+        self._host = host
+        self._port = port
+        self._server = grpc.aio.server(
+            interceptors=[server_tracing_interceptor(), *extra_interceptors, ErrorInterceptor()],
+            options=channel_options(max_message_bytes),
+        )
+        self._health = health_aio.HealthServicer()
+        self.address = ""
+
+    async def start(self) -> str:
+        for registration in self._registrations:
+            registration.add_to_server(self._server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        names = [r.service_name for r in self._registrations]
+        reflection.enable_server_reflection(
+            [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+            self._server,
+        )
+        bound = self._server.add_insecure_port(f"{self._host}:{self._port}")
+        await self._server.start()
+        for name in ["", *names]:
+            await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self.address = f"{self._host}:{bound}"
+        return self.address
+
+    async def stop(self, grace: float | None = 5.0) -> None:
+        # Tell load balancers first, then let in-flight calls finish.
+        await self._health.enter_graceful_shutdown()
+        await self._server.stop(grace)
+
+    async def wait_for_termination(self) -> None:
+        await self._server.wait_for_termination()
+
+
+async def serve_until_signalled(server: GrpcServer, grace: float) -> None:
+    """Run until SIGINT or SIGTERM, then shut down gracefully."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    logger.info("shutting down")
+    await server.stop(grace)
+
+
+def record_endpoint(path: Path, service: str, address: str) -> None:
+    """Merge `service: address` into a JSON file shared by all local services (locked against races)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        endpoints = json.loads(path.read_text()) if path.exists() and path.read_text().strip() else {}
+        endpoints[service] = address
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(endpoints, indent=2, sort_keys=True) + "\n")
+        tmp.replace(path)

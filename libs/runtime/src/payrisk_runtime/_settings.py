@@ -1,0 +1,37 @@
+"""Typed settings shared by every service; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every payrisk server needs. Override with ``PAYRISK_<SERVICE>_<FIELD>`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="PAYRISK_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    # 0 picks a free port; the bound address is logged and written to `endpoints_file`.
+    port: int = Field(default=0, ge=0, le=65535)
+    data_dir: Path = Path(".payrisk/data")
+    # SQLAlchemy URL; an SQLite file in `data_dir` when empty.
+    database_url: str = ""
+    log_level: str = "INFO"
+    log_format: str = Field(default="json", pattern="^(json|text)$")
+    # Largest request or response message accepted, in bytes.
+    max_message_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
+    # Seconds in-flight calls get to finish on shutdown.
+    shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+    # When set, the server records its bound address here under its service name.
+    endpoints_file: Path | None = None
+
+    def sqlite_path(self, service: str) -> Path:
+        return self.data_dir / f"{service}.db"
+
+    def resolved_database_url(self, service: str) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.sqlite_path(service)}"

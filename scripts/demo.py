@@ -1,0 +1,118 @@
+"""A short narrated walk through payrisk against the services `devstack.py up` started."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import grpc
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from payrisk.common.v1 import common_pb2
+from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
+from payrisk_ingest.signatures import sign
+
+ENDPOINTS = Path(__file__).resolve().parent.parent / ".payrisk" / "endpoints.json"
+
+
+def say(text: str) -> None:
+    print(f"\n== {text}")
+
+
+def transaction(
+    n: int, merchant_id: str, device_id: str, channel: common_pb2.Channel
+) -> common_pb2.Transaction:
+    tx = common_pb2.Transaction(
+        transaction_id=f"demo-{merchant_id}-{n}",
+        merchant_id=merchant_id,
+        payer_id=f"payer-{n % 97}",
+        payee_id=merchant_id,
+        device_id=device_id,
+        card_id=f"card-{n % 89}",
+        amount=common_pb2.Money(currency_code="CNY", minor_units=500 + (n * 37) % 20_000),
+        fee=common_pb2.Money(currency_code="CNY", minor_units=3 + n % 5),
+        type=common_pb2.TRANSACTION_TYPE_PURCHASE,
+        channel=channel,
+        business_tags=["food" if n % 2 else "transport"],
+        description="咖啡 coffee" if n % 2 else "地铁 metro",
+        merchant_category_code="5814",
+    )
+    tx.occurred_at.FromSeconds(int(time.time()) - 86_400 + n)
+    return tx
+
+
+def main() -> None:
+    address = json.loads(ENDPOINTS.read_text())["ingest"]
+    stub = ingest_pb2_grpc.IngestServiceStub(grpc.insecure_channel(address))
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+    say("Registering a merchant and its payment terminal")
+    merchant = common_pb2.Merchant(
+        merchant_id="demo-merchant",
+        name="街角咖啡 Corner Coffee",
+        registered_location=common_pb2.Location(
+            country_code="CN",
+            city="Shanghai",
+            point=common_pb2.GeoPoint(latitude=31.2304, longitude=121.4737),
+        ),
+        registered_capital=common_pb2.Money(currency_code="CNY", minor_units=10_000_000),
+        registration_type="company",
+        merchant_category_code="5814",
+    )
+    print(stub.RegisterMerchants(ingest_pb2.RegisterMerchantsRequest(merchants=[merchant])))
+    device = common_pb2.Device(
+        device_id="demo-pos-1", merchant_id="demo-merchant", public_key_pem=pem.decode()
+    )
+    print(stub.RegisterDevices(ingest_pb2.RegisterDevicesRequest(devices=[device])))
+
+    say("Streaming 20,000 online transactions in batches of 1,000")
+    batches = [
+        ingest_pb2.IngestTransactionsRequest(
+            batch_id=f"batch-{b}",
+            transactions=[
+                transaction(n, "demo-merchant", "demo-pos-1", common_pb2.CHANNEL_ONLINE)
+                for n in range(b * 1000, (b + 1) * 1000)
+            ],
+        )
+        for b in range(20)
+    ]
+    bad = batches[0].transactions.add()
+    bad.CopyFrom(transaction(99_999, "demo-merchant", "demo-pos-1", common_pb2.CHANNEL_ONLINE))
+    bad.amount.minor_units = -1
+    started = time.perf_counter()
+    responses = list(stub.IngestTransactions(iter(batches)))
+    elapsed = time.perf_counter() - started
+    accepted = sum(r.accepted for r in responses)
+    print(f"accepted {accepted} in {elapsed:.2f}s ({accepted / elapsed:,.0f}/s)")
+    first = responses[0].rejected[0]
+    print(f"rejected item {first.index} of batch-0: {first.field}: {first.description}")
+
+    say("Replaying the same stream changes nothing")
+    replay = list(stub.IngestTransactions(iter(batches)))
+    print(f"accepted {sum(r.accepted for r in replay)}, duplicates {sum(r.duplicates for r in replay)}")
+
+    say("The terminal syncs offline bills: 1..5, then 8 (a gap), then a forged copy of 3 (a replay)")
+
+    def bill(seq: int, bill_id: str) -> common_pb2.OfflineBill:
+        tx = transaction(seq, "demo-merchant", "demo-pos-1", common_pb2.CHANNEL_OFFLINE)
+        tx.transaction_id = f"demo-offline-{bill_id}"
+        payload = common_pb2.OfflineBillPayload(
+            bill_id=bill_id, device_id="demo-pos-1", sequence=seq, transaction=tx
+        )
+        data = payload.SerializeToString()
+        return common_pb2.OfflineBill(payload=data, signature=sign(key, data))
+
+    bills = [bill(s, f"b{s}") for s in (1, 2, 3, 4, 5, 8)] + [bill(3, "b3-forged")]
+    synced = stub.SyncOfflineBills(ingest_pb2.SyncOfflineBillsRequest(bills=bills))
+    print(f"accepted {synced.accepted}, rejected {[r.description for r in synced.rejected]}")
+    for event in synced.events:
+        kind = ingest_pb2.SequenceEventKind.Name(event.kind)
+        print(f"device event {kind}: sequences {event.first_sequence}..{event.last_sequence}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""payrisk ingest service: merchants, devices, transactions, offline bills and labels."""

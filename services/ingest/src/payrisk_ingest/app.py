@@ -1,0 +1,89 @@
+"""Assembles the ingest service from its settings: engine, store, scorer, servicer, server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
+from payrisk_runtime import (
+    GrpcServer,
+    Registration,
+    create_db_engine,
+    insecure_channel,
+    migrate,
+    record_endpoint,
+)
+from sqlalchemy import Engine
+
+from .ingestion import TransactionIngestor
+from .offline import BillSync
+from .scoring import NoScorer, RiskScorer, Scorer, UnscoredSweeper
+from .servicer import IngestServicer
+from .settings import IngestSettings
+from .store import IngestStore
+
+SERVICE_NAME = ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name
+MIGRATIONS = Path(__file__).parent / "migrations"
+logger = logging.getLogger("payrisk.ingest")
+
+
+@dataclass
+class IngestApp:
+    settings: IngestSettings
+    engine: Engine
+    server: GrpcServer
+    address: str = ""
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _closers: list[object] = field(default_factory=list)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.server.stop(self.settings.shutdown_grace_seconds)
+        for channel in self._closers:
+            await channel.close()  # type: ignore[attr-defined]
+        self.engine.dispose()
+
+
+def open_store(settings: IngestSettings) -> tuple[Engine, IngestStore]:
+    engine = create_db_engine(settings.resolved_database_url("ingest"))
+    migrate(engine, MIGRATIONS)
+    return engine, IngestStore(engine)
+
+
+async def start(settings: IngestSettings) -> IngestApp:
+    engine, store = open_store(settings)
+    scorer: Scorer = NoScorer()
+    closers: list[object] = []
+    if settings.risk_address:
+        channel = insecure_channel(settings.risk_address)
+        closers.append(channel)
+        scorer = RiskScorer(channel, settings.scoring_deadline_seconds)
+    servicer = IngestServicer(
+        store, TransactionIngestor(store.transactions, scorer, settings.max_batch_size), BillSync(store)
+    )
+    server = GrpcServer(
+        [
+            Registration(
+                SERVICE_NAME, lambda s: ingest_pb2_grpc.add_IngestServiceServicer_to_server(servicer, s)
+            )
+        ],
+        host=settings.host,
+        port=settings.port,
+        max_message_bytes=settings.max_message_bytes,
+    )
+    app = IngestApp(settings, engine, server, _closers=closers)
+    app.address = await server.start()
+    if settings.risk_address:
+        sweeper = UnscoredSweeper(store.transactions, scorer, settings.rescore_interval_seconds)
+        app._tasks.append(asyncio.create_task(sweeper.run()))
+    if settings.endpoints_file:
+        record_endpoint(settings.endpoints_file, "ingest", app.address)
+    logger.info("ingest listening on %s", app.address)
+    return app

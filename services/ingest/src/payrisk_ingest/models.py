@@ -1,0 +1,107 @@
+"""Tables owned by ingest. Times are UTC epoch microseconds, money is integer minor units.
+
+Each row keeps the exact protobuf it was accepted as (`payload`), so reads return precisely what was
+sent and "same id, same content" is a byte comparison; the other columns exist to be queried.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, SmallInteger, Table
+from sqlmodel import Field, SQLModel
+
+
+class MerchantRow(SQLModel, table=True):
+    __tablename__ = "merchants"
+
+    merchant_id: str = Field(primary_key=True, max_length=128)
+    latitude: float
+    longitude: float
+    registered_capital_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    capital_currency: str = Field(max_length=3)
+    registration_type: str = Field(max_length=64)
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+    __table_args__ = (Index("ix_merchants_lat_lon", "latitude", "longitude"),)
+
+
+class DeviceRow(SQLModel, table=True):
+    __tablename__ = "devices"
+
+    device_id: str = Field(primary_key=True, max_length=128)
+    merchant_id: str = Field(index=True, max_length=128)
+    public_key_pem: str
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # Highest offline-bill sequence accepted so far.
+    last_sequence: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+
+
+class TransactionRow(SQLModel, table=True):
+    __tablename__ = "transactions"
+
+    # Ingestion order; the export cursor.
+    # (SQLite only auto-increments an INTEGER primary key, hence the variant.)
+    seq: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    )
+    transaction_id: str = Field(unique=True, max_length=128)
+    merchant_id: str = Field(max_length=128)
+    payer_id: str = Field(max_length=128)
+    device_id: str = Field(max_length=128)
+    card_id: str = Field(max_length=128)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    fee_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    type: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    channel: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    occurred_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    ingested_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    settlement_status: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    scoring_state: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    # A serialised payrisk.common.v1.Decision once scored.
+    decision: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    label: int = Field(default=0, sa_column=Column(SmallInteger, nullable=False, default=0))
+    label_source: str | None = Field(default=None, max_length=64)
+    label_scenario: str | None = Field(default=None, max_length=64)
+    labeled_at_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    bill_id: str | None = Field(default=None, max_length=128)
+
+    __table_args__ = (
+        Index("ix_transactions_merchant_time", "merchant_id", "occurred_at_us"),
+        Index("ix_transactions_unscored", "scoring_state", "seq"),
+    )
+
+
+class OfflineBillRow(SQLModel, table=True):
+    __tablename__ = "offline_bills"
+
+    bill_id: str = Field(primary_key=True, max_length=128)
+    device_id: str = Field(max_length=128)
+    sequence: int = Field(sa_column=Column(BigInteger, nullable=False))
+    transaction_id: str = Field(max_length=128)
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    signature: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    synced_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+    __table_args__ = (Index("ux_offline_bills_device_sequence", "device_id", "sequence", unique=True),)
+
+
+class DeviceEventRow(SQLModel, table=True):
+    __tablename__ = "device_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: str = Field(index=True, max_length=128)
+    kind: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    first_sequence: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_sequence: int = Field(sa_column=Column(BigInteger, nullable=False))
+    bill_id: str = Field(max_length=128)
+    detected_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+# The tables as SQLAlchemy Core objects, for bulk statements on hot paths.
+MERCHANTS: Table = MerchantRow.__table__  # type: ignore[attr-defined]
+DEVICES: Table = DeviceRow.__table__  # type: ignore[attr-defined]
+TRANSACTIONS: Table = TransactionRow.__table__  # type: ignore[attr-defined]
+OFFLINE_BILLS: Table = OfflineBillRow.__table__  # type: ignore[attr-defined]
+DEVICE_EVENTS: Table = DeviceEventRow.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,106 @@
+"""Per-item checks of what clients send; each bad item becomes an ItemError, never an exception."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+from collections.abc import Sequence
+
+from payrisk.common.v1 import common_pb2
+from payrisk_runtime.validation import (
+    MAX_FUTURE_SKEW_SECONDS,
+    Violations,
+    check_geo_point,
+    check_id,
+    check_money,
+)
+
+_MCC = re.compile(r"^\d{4}$")
+MAX_TAGS = 32
+MAX_TAG_LENGTH = 64
+MAX_DESCRIPTION_LENGTH = 1024
+
+_TRANSACTION_TYPES = frozenset(common_pb2.TransactionType.values()) - {
+    common_pb2.TRANSACTION_TYPE_UNSPECIFIED
+}
+_CHANNELS = frozenset(common_pb2.Channel.values()) - {common_pb2.CHANNEL_UNSPECIFIED}
+
+
+def transaction_violations(tx: common_pb2.Transaction, prefix: str, now: float | None = None) -> Violations:
+    v = Violations()
+    check_id(v, f"{prefix}.transaction_id", tx.transaction_id)
+    check_id(v, f"{prefix}.merchant_id", tx.merchant_id)
+    check_id(v, f"{prefix}.payer_id", tx.payer_id)
+    check_id(v, f"{prefix}.payee_id", tx.payee_id, required=False)
+    check_id(v, f"{prefix}.device_id", tx.device_id, required=False)
+    check_id(v, f"{prefix}.card_id", tx.card_id, required=False)
+    check_money(v, f"{prefix}.amount", tx.amount)
+    check_money(v, f"{prefix}.fee", tx.fee, positive=False, required=False)
+    if tx.HasField("fee") and tx.fee.currency_code and tx.fee.currency_code != tx.amount.currency_code:
+        v.add(f"{prefix}.fee.currency_code", "must be the currency of amount")
+    if tx.type not in _TRANSACTION_TYPES:
+        v.add(f"{prefix}.type", "is required" if tx.type == 0 else "is not a known transaction type")
+    if tx.channel not in _CHANNELS:
+        v.add(f"{prefix}.channel", "is required" if tx.channel == 0 else "is not a known channel")
+    _check_occurred_at(v, f"{prefix}.occurred_at", tx, now)
+    if tx.HasField("location"):
+        check_geo_point(v, f"{prefix}.location.point", tx.location.point)
+    if tx.ip_address:
+        try:
+            ipaddress.ip_address(tx.ip_address)
+        except ValueError:
+            v.add(f"{prefix}.ip_address", "is not an IPv4 or IPv6 address")
+    check_tags(v, f"{prefix}.business_tags", tx.business_tags)
+    if len(tx.description) > MAX_DESCRIPTION_LENGTH:
+        v.add(f"{prefix}.description", f"must be at most {MAX_DESCRIPTION_LENGTH} characters")
+    if tx.merchant_category_code and not _MCC.match(tx.merchant_category_code):
+        v.add(f"{prefix}.merchant_category_code", "must be four digits")
+    return v
+
+
+def _check_occurred_at(v: Violations, field: str, tx: common_pb2.Transaction, now: float | None) -> None:
+    if not tx.HasField("occurred_at"):
+        v.add(field, "is required")
+        return
+    ts = tx.occurred_at
+    if ts.seconds <= 0 or not 0 <= ts.nanos < 1_000_000_000:
+        v.add(field, "is not a valid timestamp")
+    elif ts.seconds > (now if now is not None else time.time()) + MAX_FUTURE_SKEW_SECONDS:
+        v.add(field, "is in the future")
+
+
+def check_tags(v: Violations, field: str, tags: Sequence[str]) -> None:
+    items = list(tags)
+    if len(items) > MAX_TAGS:
+        v.add(field, f"at most {MAX_TAGS} tags")
+    for i, tag in enumerate(items):
+        if not tag or len(tag) > MAX_TAG_LENGTH:
+            v.add(f"{field}[{i}]", f"must be 1-{MAX_TAG_LENGTH} characters")
+
+
+def merchant_violations(m: common_pb2.Merchant, prefix: str) -> Violations:
+    v = Violations()
+    check_id(v, f"{prefix}.merchant_id", m.merchant_id)
+    if not m.name:
+        v.add(f"{prefix}.name", "is required")
+    if not m.HasField("registered_location") or not m.registered_location.HasField("point"):
+        v.add(f"{prefix}.registered_location.point", "is required")
+    else:
+        check_geo_point(v, f"{prefix}.registered_location.point", m.registered_location.point)
+    check_money(v, f"{prefix}.registered_capital", m.registered_capital, positive=False)
+    if not m.registration_type:
+        v.add(f"{prefix}.registration_type", "is required")
+    if m.merchant_category_code and not _MCC.match(m.merchant_category_code):
+        v.add(f"{prefix}.merchant_category_code", "must be four digits")
+    return v
+
+
+def device_violations(d: common_pb2.Device, prefix: str) -> Violations:
+    v = Violations()
+    check_id(v, f"{prefix}.device_id", d.device_id)
+    check_id(v, f"{prefix}.merchant_id", d.merchant_id)
+    if not d.public_key_pem:
+        v.add(f"{prefix}.public_key_pem", "is required")
+    check_tags(v, f"{prefix}.business_tags", d.business_tags)
+    return v

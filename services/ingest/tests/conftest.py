@@ -1,0 +1,35 @@
+"""A real ingest server on a loopback port, backed by SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import pytest
+from payrisk.ingest.v1 import ingest_pb2_grpc
+from payrisk_ingest.app import IngestApp, start
+from payrisk_ingest.settings import IngestSettings
+
+
+@pytest.fixture
+def ingest_settings(database_url: str, tmp_path: Path) -> IngestSettings:
+    return IngestSettings(database_url=database_url, port=0, data_dir=tmp_path, max_batch_size=2000)
+
+
+@pytest.fixture
+async def ingest_app(ingest_settings: IngestSettings) -> AsyncIterator[IngestApp]:
+    app = await start(ingest_settings)
+    yield app
+    await app.stop()
+
+
+@pytest.fixture
+def ingest_address(ingest_app: IngestApp) -> str:
+    return ingest_app.address
+
+
+@pytest.fixture
+async def ingest(ingest_address: str) -> AsyncIterator[ingest_pb2_grpc.IngestServiceStub]:
+    async with grpc.aio.insecure_channel(ingest_address) as channel:
+        yield ingest_pb2_grpc.IngestServiceStub(channel)

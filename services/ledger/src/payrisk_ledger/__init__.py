@@ -1,0 +1,1 @@
+"""payrisk ledger service."""
