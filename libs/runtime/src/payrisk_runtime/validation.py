@@ -20,7 +20,7 @@ ISO_4217 = frozenset(
     XCG XOF XPF YER ZAR ZMW ZWG""".split()  # noqa: SIM905
 )
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$")
 
 # Clocks drift; anything further ahead than this is a client bug or a forgery.
 MAX_FUTURE_SKEW_SECONDS = 300
@@ -48,7 +48,7 @@ def check_id(violations: Violations, field: str, value: str, *, required: bool =
         if required:
             violations.add(field, "is required")
         return
-    if not _ID.match(value):
+    if not ID_PATTERN.match(value):
         violations.add(field, "must be 1-128 characters of letters, digits and . _ : @ / -")
 
 

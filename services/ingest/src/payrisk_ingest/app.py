@@ -66,7 +66,9 @@ async def start(settings: IngestSettings) -> IngestApp:
         closers.append(channel)
         scorer = RiskScorer(channel, settings.scoring_deadline_seconds)
     servicer = IngestServicer(
-        store, TransactionIngestor(store.transactions, scorer, settings.max_batch_size), BillSync(store)
+        store,
+        TransactionIngestor(store.transactions, scorer, settings.max_batch_size),
+        BillSync(store, scorer.state_when_skipped),
     )
     server = GrpcServer(
         [

@@ -1,21 +1,30 @@
-"""Taking in batches of transactions: validate each, store new ones once, score what was stored."""
+"""Taking in batches of transactions: validate each, store new ones once, score what was stored.
+
+A batch goes through two steps so that a stream can overlap them: `prepare` (validation and encoding, on
+the event loop) and `complete` (storage in a worker thread, then scoring).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2
-from payrisk_runtime import InvalidArgument
+from payrisk_runtime import InvalidArgument, PayriskError
 
 from .scoring import Scorer
 from .store import NewTransaction, TransactionStore, to_row
-from .validation import transaction_violations
+from .validation import plainly_valid, transaction_violations
 
-CODE_INVALID = common_pb2.ITEM_ERROR_CODE_INVALID
-CODE_CONFLICT = common_pb2.ITEM_ERROR_CODE_CONFLICT
+
+@dataclass(slots=True)
+class PreparedBatch:
+    request: ingest_pb2.IngestTransactionsRequest
+    response: ingest_pb2.IngestTransactionsResponse
+    items: list[NewTransaction]
 
 
 class TransactionIngestor:
@@ -27,13 +36,65 @@ class TransactionIngestor:
     async def ingest(
         self, request: ingest_pb2.IngestTransactionsRequest
     ) -> ingest_pb2.IngestTransactionsResponse:
+        return await self.complete(self.prepare(request))
+
+    async def ingest_stream(
+        self, requests: AsyncIterator[ingest_pb2.IngestTransactionsRequest]
+    ) -> AsyncIterator[ingest_pb2.IngestTransactionsResponse]:
+        """Responses in request order; the next batch is validated while the previous one is stored."""
+        in_flight: asyncio.Task[ingest_pb2.IngestTransactionsResponse] | None = None
+        try:
+            async for request in requests:
+                try:
+                    prepared = self.prepare(request)
+                except PayriskError:
+                    # The previous batch is stored: answer it before failing the stream.
+                    if in_flight is not None:
+                        yield await in_flight
+                        in_flight = None
+                    raise
+                if in_flight is not None:
+                    yield await in_flight
+                in_flight = asyncio.create_task(self.complete(prepared))
+            if in_flight is not None:
+                yield await in_flight
+                in_flight = None
+        finally:
+            if in_flight is not None:
+                # The stream failed; what was handed to storage is still stored (and acknowledged nowhere).
+                await asyncio.shield(in_flight)
+
+    def prepare(self, request: ingest_pb2.IngestTransactionsRequest) -> PreparedBatch:
         if len(request.transactions) > self._max_batch_size:
             raise InvalidArgument.field(
                 "transactions", f"at most {self._max_batch_size} transactions per batch"
             )
         response = ingest_pb2.IngestTransactionsResponse(batch_id=request.batch_id)
-        prepared = self._prepare(request.transactions, response)
-        outcome = await asyncio.to_thread(self._store.insert, prepared)
+        now = time.time()
+        now_us = int(now * 1_000_000)
+        initial_state = self._scorer.state_when_skipped
+        items = []
+        for index, tx in enumerate(request.transactions):
+            if not plainly_valid(tx, now):
+                violations = transaction_violations(tx, f"transactions[{index}]", now)
+                first = violations.items[0]
+                response.rejected.add(
+                    index=index,
+                    id=tx.transaction_id,
+                    field=first.field,
+                    description=first.description,
+                    code=common_pb2.ITEM_ERROR_CODE_INVALID,
+                )
+                continue
+            payload = tx.SerializeToString(deterministic=True)
+            items.append(
+                NewTransaction(index, tx.transaction_id, payload, to_row(tx, payload, now_us, initial_state))
+            )
+        return PreparedBatch(request, response, items)
+
+    async def complete(self, batch: PreparedBatch) -> ingest_pb2.IngestTransactionsResponse:
+        response = batch.response
+        outcome = await asyncio.to_thread(self._store.insert, batch.items)
         response.accepted = len(outcome.accepted)
         response.duplicates = len(outcome.duplicates)
         for item in outcome.conflicts:
@@ -42,34 +103,11 @@ class TransactionIngestor:
                 id=item.transaction_id,
                 field=f"transactions[{item.index}]",
                 description="transaction_id already stored with different content",
-                code=CODE_CONFLICT,
+                code=common_pb2.ITEM_ERROR_CODE_CONFLICT,
             )
         response.rejected.sort(key=lambda e: e.index)
-        await self._score([request.transactions[item.index] for item in outcome.accepted], response)
+        await self._score([batch.request.transactions[item.index] for item in outcome.accepted], response)
         return response
-
-    @staticmethod
-    def _prepare(
-        transactions: Sequence[common_pb2.Transaction], response: ingest_pb2.IngestTransactionsResponse
-    ) -> list[NewTransaction]:
-        now = time.time()
-        now_us = int(now * 1_000_000)
-        prepared = []
-        for index, tx in enumerate(transactions):
-            violations = transaction_violations(tx, f"transactions[{index}]", now)
-            if violations:
-                first = violations.items[0]
-                response.rejected.add(
-                    index=index,
-                    id=tx.transaction_id,
-                    field=first.field,
-                    description=first.description,
-                    code=CODE_INVALID,
-                )
-                continue
-            payload = tx.SerializeToString(deterministic=True)
-            prepared.append(NewTransaction(index, tx.transaction_id, payload, to_row(tx, payload, now_us)))
-        return prepared
 
     async def _score(
         self, accepted: list[common_pb2.Transaction], response: ingest_pb2.IngestTransactionsResponse

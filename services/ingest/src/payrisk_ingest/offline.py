@@ -39,8 +39,9 @@ def _error(index: int, bill_id: str, fld: str, description: str, code: int) -> c
 
 
 class BillSync:
-    def __init__(self, store: IngestStore) -> None:
+    def __init__(self, store: IngestStore, initial_scoring_state: int) -> None:
         self._store = store
+        self._initial_scoring_state = initial_scoring_state
 
     def sync(self, bills: list[common_pb2.OfflineBill], now_us: int) -> SyncResult:
         result = SyncResult()
@@ -50,6 +51,7 @@ class BillSync:
         fresh = self._drop_known(verified, result)
         changes = self._sequence(fresh, {d: row.last_sequence for d, row in devices.items()}, result, now_us)
         result.new_transactions = self._store.bills.save(changes)
+        result.rejected.sort(key=lambda e: e.index)
         return result
 
     def _parse(self, bills: list[common_pb2.OfflineBill], result: SyncResult) -> list[_Candidate]:
@@ -174,8 +176,7 @@ class BillSync:
         changes.events.extend(_event_row(e) for e in result.events)
         return changes
 
-    @staticmethod
-    def _accept(c: _Candidate, changes: BillChanges, now_us: int) -> None:
+    def _accept(self, c: _Candidate, changes: BillChanges, now_us: int) -> None:
         p = c.payload
         changes.bills.append(
             {
@@ -191,7 +192,12 @@ class BillSync:
         tx = _as_offline(p.transaction)
         payload = tx.SerializeToString(deterministic=True)
         changes.transactions.append(
-            NewTransaction(c.index, tx.transaction_id, payload, to_row(tx, payload, now_us, p.bill_id))
+            NewTransaction(
+                c.index,
+                tx.transaction_id,
+                payload,
+                to_row(tx, payload, now_us, self._initial_scoring_state, p.bill_id),
+            )
         )
 
 

@@ -57,8 +57,8 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
     async def IngestTransactions(
         self, request_iterator: AsyncIterator[ingest_pb2.IngestTransactionsRequest], context: Context
     ) -> AsyncIterator[ingest_pb2.IngestTransactionsResponse]:
-        async for request in request_iterator:
-            yield await self._ingestor.ingest(request)
+        async for response in self._ingestor.ingest_stream(request_iterator):
+            yield response
 
     async def SyncOfflineBills(self, request: Any, context: Context) -> ingest_pb2.SyncOfflineBillsResponse:
         if len(request.bills) > MAX_EXPORT_BATCH:

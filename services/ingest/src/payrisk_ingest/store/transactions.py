@@ -14,9 +14,8 @@ from ..models import TRANSACTIONS, TransactionRow
 from ._sql import chunks, in_clause, placeholder, values_clause
 
 INSERT_COLUMNS = (
-    "transaction_id", "merchant_id", "payer_id", "device_id", "card_id", "amount_minor", "currency",
-    "fee_minor", "type", "channel", "occurred_at_us", "ingested_at_us", "payload", "settlement_status",
-    "scoring_state", "label", "bill_id",
+    "transaction_id", "merchant_id", "amount_minor", "currency", "channel", "occurred_at_us",
+    "ingested_at_us", "payload", "settlement_status", "scoring_state", "label", "bill_id",
 )  # fmt: skip
 
 
@@ -46,25 +45,24 @@ class InsertOutcome:
 
 
 def to_row(
-    tx: common_pb2.Transaction, payload: bytes, ingested_at_us: int, bill_id: str | None = None
+    tx: common_pb2.Transaction,
+    payload: bytes,
+    ingested_at_us: int,
+    scoring_state: int,
+    bill_id: str | None = None,
 ) -> tuple[object, ...]:
-    occurred = tx.occurred_at
+    occurred, amount = tx.occurred_at, tx.amount
     return (
         tx.transaction_id,
         tx.merchant_id,
-        tx.payer_id,
-        tx.device_id,
-        tx.card_id,
-        tx.amount.minor_units,
-        tx.amount.currency_code,
-        tx.fee.minor_units,
-        tx.type,
+        amount.minor_units,
+        amount.currency_code,
         tx.channel,
         occurred.seconds * 1_000_000 + occurred.nanos // 1000,
         ingested_at_us,
         payload,
         common_pb2.SETTLEMENT_STATUS_UNSETTLED,
-        ingest_pb2.SCORING_STATE_UNSCORED,
+        scoring_state,
         common_pb2.FRAUD_LABEL_UNSPECIFIED,
         bill_id,
     )
@@ -81,7 +79,26 @@ class TransactionStore:
         """Store the new ones; sort the rest into duplicates (same bytes) and conflicts (other bytes)."""
         outcome = InsertOutcome()
         unique = _first_of_each_id(items, outcome)
-        with self.write_lock, self._engine.begin() as conn:
+        with self.write_lock:
+            if self._insert_if_all_new(unique):
+                outcome.accepted = unique
+                return outcome
+            self._insert_new_only(unique, outcome)
+        return outcome
+
+    def _insert_if_all_new(self, items: Sequence[NewTransaction]) -> bool:
+        """The common case, in one statement: every id is new. Rolls back and says False otherwise."""
+        if not items:
+            return True
+        with self._engine.connect() as conn, conn.begin() as transaction:
+            inserted = conn.exec_driver_sql(self._insert_sql, [item.row for item in items]).rowcount
+            if inserted == len(items):
+                return True
+            transaction.rollback()
+        return False
+
+    def _insert_new_only(self, unique: Sequence[NewTransaction], outcome: InsertOutcome) -> None:
+        with self._engine.begin() as conn:
             existing = self._existing_payloads(conn, [item.transaction_id for item in unique])
             fresh = []
             for item in unique:
@@ -95,7 +112,6 @@ class TransactionStore:
             if fresh:
                 conn.exec_driver_sql(self._insert_sql, [item.row for item in fresh])
             outcome.accepted = fresh
-        return outcome
 
     def _existing_payloads(self, conn: object, ids: Sequence[str]) -> dict[str, bytes]:
         found: dict[str, bytes] = {}
