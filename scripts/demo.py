@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
+from payrisk.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from payrisk_ingest.signatures import sign
 
 ENDPOINTS = Path(__file__).resolve().parent.parent / ".payrisk" / "endpoints.json"
@@ -43,8 +44,9 @@ def transaction(
 
 
 def main() -> None:
-    address = json.loads(ENDPOINTS.read_text())["ingest"]
-    stub = ingest_pb2_grpc.IngestServiceStub(grpc.insecure_channel(address))
+    endpoints = json.loads(ENDPOINTS.read_text())
+    stub = ingest_pb2_grpc.IngestServiceStub(grpc.insecure_channel(endpoints["ingest"]))
+    ledger = ledger_pb2_grpc.LedgerServiceStub(grpc.insecure_channel(endpoints["ledger"]))
     key = ec.generate_private_key(ec.SECP256R1())
     pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -112,6 +114,29 @@ def main() -> None:
     for event in synced.events:
         kind = ingest_pb2.SequenceEventKind.Name(event.kind)
         print(f"device event {kind}: sequences {event.first_sequence}..{event.last_sequence}")
+
+    say("The synced bills are anchored on the ledger; each gets a receipt that anyone can verify")
+    batch_id = f"bills-demo-pos-1-{int(time.time())}"
+    anchored = ledger.AnchorRecords(
+        ledger_pb2.AnchorRecordsRequest(
+            batch_id=batch_id,
+            kind=ledger_pb2.RECORD_KIND_BILL_BATCH,
+            records=[
+                ledger_pb2.Record(record_id=f"bill-{i}", content=b.payload) for i, b in enumerate(bills[:6])
+            ],
+        )
+    )
+    info = ledger.GetLedgerInfo(ledger_pb2.GetLedgerInfoRequest())
+    print(
+        f"root {anchored.merkle_root.hex()[:16]}... in ledger transaction {anchored.commit.transaction_id[:16]}..."
+    )
+    print(f"block {anchored.commit.block_number} of {info.height} ({info.backend} ledger)")
+    receipt = anchored.receipts[2]
+    good = ledger.VerifyReceipt(ledger_pb2.VerifyReceiptRequest(receipt=receipt, content=bills[2].payload))
+    bad = ledger.VerifyReceipt(ledger_pb2.VerifyReceiptRequest(receipt=receipt, content=bills[3].payload))
+    print(
+        f"receipt of bill 3 verifies: {good.valid}; the same receipt for another bill: {bad.valid} ({bad.reason})"
+    )
 
 
 if __name__ == "__main__":

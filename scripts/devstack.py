@@ -39,7 +39,7 @@ class Service:
         return f"PAYRISK_{self.name.upper()}_"
 
 
-SERVICES = [Service("ingest", "payrisk_ingest", 50051)]
+SERVICES = [Service("ingest", "payrisk_ingest", 50051), Service("ledger", "payrisk_ledger", 50054)]
 
 
 def _alive(pid: int) -> bool:

@@ -1,0 +1,29 @@
+"""`python -m payrisk_ledger`: run the ledger service until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+
+from payrisk_runtime import configure_logging, configure_tracing, serve_until_signalled
+
+from .app import start
+from .settings import LedgerSettings
+
+
+async def _run(settings: LedgerSettings) -> None:
+    app = await start(settings)
+    try:
+        await serve_until_signalled(app.server, settings.shutdown_grace_seconds)
+    finally:
+        await app.stop()
+
+
+def main() -> None:
+    settings = LedgerSettings()
+    configure_logging("ledger", settings.log_level, settings.log_format)
+    configure_tracing("payrisk-ledger")
+    asyncio.run(_run(settings))
+
+
+if __name__ == "__main__":
+    main()

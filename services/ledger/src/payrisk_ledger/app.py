@@ -1,0 +1,83 @@
+"""Assembles the ledger service from its settings: store, backend, outbox, servicer, server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from payrisk.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from payrisk_runtime import GrpcServer, Registration, create_db_engine, migrate, record_endpoint
+from sqlalchemy import Engine
+
+from .backend import LedgerBackend
+from .embedded import EmbeddedLedger
+from .embedded.chain import load_or_create_key
+from .ledger import Ledger
+from .outbox import AnchorOutbox
+from .servicer import LedgerServicer
+from .settings import LedgerSettings
+
+SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name
+MIGRATIONS = Path(__file__).parent / "migrations"
+logger = logging.getLogger("payrisk.ledger")
+
+
+@dataclass
+class LedgerApp:
+    settings: LedgerSettings
+    engine: Engine
+    backend: LedgerBackend
+    server: GrpcServer
+    outbox: AnchorOutbox
+    address: str = ""
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.server.stop(self.settings.shutdown_grace_seconds)
+        await self.backend.close()
+        self.engine.dispose()
+
+
+async def _fabric_backend(settings: LedgerSettings) -> LedgerBackend:
+    raise SystemExit(
+        f"the fabric backend needs a running Fabric network described by {settings.fabric_network_file}; "
+        "start one with `make fabric-up`, or use PAYRISK_LEDGER_BACKEND=embedded"
+    )
+
+
+async def start(settings: LedgerSettings) -> LedgerApp:
+    engine = create_db_engine(settings.resolved_database_url("ledger"))
+    migrate(engine, MIGRATIONS)
+    backend: LedgerBackend
+    if settings.backend == "fabric":
+        backend = await _fabric_backend(settings)
+        integrity_check = None
+    else:
+        embedded = EmbeddedLedger(engine, load_or_create_key(settings.key_file()))
+        backend, integrity_check = embedded, embedded.verify
+    outbox = AnchorOutbox(engine, backend)
+    servicer = LedgerServicer(Ledger(backend, outbox, integrity_check), settings.max_records_per_anchor)
+    server = GrpcServer(
+        [
+            Registration(
+                SERVICE_NAME, lambda s: ledger_pb2_grpc.add_LedgerServiceServicer_to_server(servicer, s)
+            )
+        ],
+        host=settings.host,
+        port=settings.port,
+        max_message_bytes=settings.max_message_bytes,
+    )
+    app = LedgerApp(settings, engine, backend, server, outbox)
+    app.address = await server.start()
+    app._tasks.append(asyncio.create_task(outbox.run(settings.outbox_retry_seconds)))
+    if settings.endpoints_file:
+        record_endpoint(settings.endpoints_file, "ledger", app.address)
+    logger.info("ledger (%s backend) listening on %s", settings.backend, app.address)
+    return app
