@@ -1,0 +1,1 @@
+"""payrisk push service: subscriptions, offline-bill mining, targeted push, notifications."""

@@ -1,0 +1,1 @@
+"""payrisk risk service: scoring, model lifecycle, merchant and device assessment, scenario matching."""
