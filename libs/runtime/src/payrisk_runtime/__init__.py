@@ -15,6 +15,7 @@ from ._errors import (
     field_violations,
 )
 from ._logging import configure_logging, redact
+from ._metrics import serve_metrics
 from ._server import GrpcServer, Registration, record_endpoint, serve_until_signalled
 from ._settings import ServiceSettings
 from ._telemetry import configure_tracing
@@ -41,6 +42,7 @@ __all__ = [
     "migrate",
     "record_endpoint",
     "redact",
+    "serve_metrics",
     "serve_until_signalled",
     "session_scope",
 ]

@@ -18,6 +18,7 @@ from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined
 from grpc_reflection.v1alpha import reflection
 
 from ._interceptors import ErrorInterceptor
+from ._metrics import MetricsInterceptor
 from ._telemetry import server_tracing_interceptor
 
 logger = logging.getLogger("payrisk.server")
@@ -57,7 +58,12 @@ class GrpcServer:
         self._host = host
         self._port = port
         self._server = grpc.aio.server(
-            interceptors=[server_tracing_interceptor(), *extra_interceptors, ErrorInterceptor()],
+            interceptors=[
+                server_tracing_interceptor(),
+                MetricsInterceptor(),
+                *extra_interceptors,
+                ErrorInterceptor(),
+            ],
             options=channel_options(max_message_bytes),
         )
         self._health = health_aio.HealthServicer()

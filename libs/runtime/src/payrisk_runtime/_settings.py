@@ -25,6 +25,8 @@ class ServiceSettings(BaseSettings):
     max_message_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
     # Seconds in-flight calls get to finish on shutdown.
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+    # Port of the Prometheus /metrics endpoint; 0 serves none.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
     # When set, the server records its bound address here under its service name.
     endpoints_file: Path | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from payrisk_runtime import configure_logging, configure_tracing, serve_until_signalled
+from payrisk_runtime import configure_logging, configure_tracing, serve_metrics, serve_until_signalled
 
 from .app import start
 from .settings import LedgerSettings
@@ -22,6 +22,7 @@ def main() -> None:
     settings = LedgerSettings()
     configure_logging("ledger", settings.log_level, settings.log_format)
     configure_tracing("payrisk-ledger")
+    serve_metrics(settings.metrics_port, settings.host)
     asyncio.run(_run(settings))
 
 

@@ -1,0 +1,98 @@
+"""Prometheus metrics: every RPC counted and timed by method and status, served on an HTTP port."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from prometheus_client import Counter, Histogram, start_http_server
+
+REQUESTS = Counter("payrisk_rpc_requests_total", "RPCs handled", ["service", "method", "code"])
+LATENCY = Histogram(
+    "payrisk_rpc_duration_seconds",
+    "Time to handle an RPC (for streams: the whole stream)",
+    ["service", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+def serve_metrics(port: int, host: str = "127.0.0.1") -> None:
+    """Expose /metrics for Prometheus; port 0 means metrics are not served."""
+    if port:
+        start_http_server(port, addr=host)
+
+
+def _split(full_method: str) -> tuple[str, str]:
+    service, _, method = full_method.lstrip("/").rpartition("/")
+    return service, method
+
+
+class MetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+    """Counts and times every call except health checks."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        handler = await continuation(handler_call_details)
+        service, method = _split(handler_call_details.method)
+        if handler is None or service == "grpc.health.v1.Health":
+            return handler
+        options = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                _timed_unary(handler.unary_unary, service, method), **options
+            )
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(
+                _timed_unary(handler.stream_unary, service, method), **options
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                _timed_stream(handler.unary_stream, service, method), **options
+            )
+        stream_stream: Any = handler.stream_stream
+        return grpc.stream_stream_rpc_method_handler(_timed_stream(stream_stream, service, method), **options)
+
+
+def _code(context: Any, failed: bool) -> str:
+    code = context.code()
+    if code is None:
+        return "UNKNOWN" if failed else "OK"
+    return str(code.name)
+
+
+def _timed_unary(behaviour: Callable[..., Any], service: str, method: str) -> Callable[..., Awaitable[Any]]:
+    async def wrapped(request: Any, context: Any) -> Any:
+        started, failed = time.perf_counter(), True
+        try:
+            response = await behaviour(request, context)
+            failed = False
+            return response
+        finally:
+            LATENCY.labels(service, method).observe(time.perf_counter() - started)
+            REQUESTS.labels(service, method, _code(context, failed)).inc()
+
+    return wrapped
+
+
+def _timed_stream(
+    behaviour: Callable[..., Any], service: str, method: str
+) -> Callable[..., AsyncIterator[Any]]:
+    async def wrapped(request: Any, context: Any) -> AsyncIterator[Any]:
+        started, failed = time.perf_counter(), True
+        try:
+            async for response in behaviour(request, context):
+                yield response
+            failed = False
+        finally:
+            LATENCY.labels(service, method).observe(time.perf_counter() - started)
+            REQUESTS.labels(service, method, _code(context, failed)).inc()
+
+    return wrapped
