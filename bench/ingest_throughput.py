@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import grpc
-from _harness import ROOT, report, service
+from _harness import report, service
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2
 from payrisk_ingest.app import MIGRATIONS
@@ -24,7 +24,6 @@ from payrisk_ingest.store import to_row
 from payrisk_ingest.store.transactions import INSERT_COLUMNS
 from payrisk_runtime import create_db_engine, migrate
 
-assert ROOT
 METHOD = "/payrisk.ingest.v1.IngestService/IngestTransactions"
 TYPES = [
     common_pb2.TRANSACTION_TYPE_PURCHASE,
@@ -94,11 +93,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--baseline-transactions", type=int, default=200_000)
+    parser.add_argument(
+        "--baseline-transactions", type=int, default=0, help="0: the same rows as the service"
+    )
     args = parser.parse_args()
 
     batches = make_batches(args.transactions, args.batch)
-    baseline = raw_sqlite_rate(batches[: max(1, args.baseline_transactions // args.batch)])
+    baseline = raw_sqlite_rate(batches[: args.baseline_transactions // args.batch or len(batches)])
 
     with service("ingest", "payrisk_ingest") as ingest, grpc.insecure_channel(ingest.address) as channel:
         call = channel.stream_stream(

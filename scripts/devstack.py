@@ -15,11 +15,9 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from payrisk_runtime.local import ServiceSpec, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".payrisk"
@@ -28,18 +26,7 @@ LOGS = STATE / "logs"
 PIDS = STATE / "pids"
 
 
-@dataclass(frozen=True)
-class Service:
-    name: str
-    module: str
-    port: int
-
-    @property
-    def env_prefix(self) -> str:
-        return f"PAYRISK_{self.name.upper()}_"
-
-
-SERVICES = [Service("ingest", "payrisk_ingest", 50051), Service("ledger", "payrisk_ledger", 50054)]
+SERVICES = [ServiceSpec("ingest", "payrisk_ingest", 50051), ServiceSpec("ledger", "payrisk_ledger", 50054)]
 
 
 def _alive(pid: int) -> bool:
@@ -50,7 +37,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _pid(service: Service) -> int | None:
+def _pid(service: ServiceSpec) -> int | None:
     path = PIDS / f"{service.name}.pid"
     if not path.exists():
         return None
@@ -60,20 +47,14 @@ def _pid(service: Service) -> int | None:
 
 def _wait_serving(address: str, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(address) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            try:
-                status = stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status
-                if status == health_pb2.HealthCheckResponse.SERVING:
-                    return True
-            except grpc.RpcError:
-                pass
-            time.sleep(0.2)
+    while time.monotonic() < deadline:
+        if serving(address):
+            return True
+        time.sleep(0.2)
     return False
 
 
-def up() -> list[Service]:
+def up() -> list[ServiceSpec]:
     """Start what is not running; returns the services this call started."""
     for folder in (LOGS, PIDS):
         folder.mkdir(parents=True, exist_ok=True)
@@ -108,7 +89,7 @@ def up() -> list[Service]:
     return started
 
 
-def down(services: list[Service] | None = None) -> None:
+def down(services: list[ServiceSpec] | None = None) -> None:
     for service in services if services is not None else SERVICES:
         pid = _pid(service)
         if pid is None:
