@@ -21,11 +21,14 @@ def say(text: str) -> None:
     print(f"\n== {text}")
 
 
+RUN = time.strftime("%Y%m%d%H%M%S")
+
+
 def transaction(
     n: int, merchant_id: str, device_id: str, channel: common_pb2.Channel
 ) -> common_pb2.Transaction:
     tx = common_pb2.Transaction(
-        transaction_id=f"demo-{merchant_id}-{n}",
+        transaction_id=f"demo-{RUN}-{n}",
         merchant_id=merchant_id,
         payer_id=f"payer-{n % 97}",
         payee_id=merchant_id,
@@ -43,11 +46,29 @@ def transaction(
     return tx
 
 
+def terminal_key() -> ec.EllipticCurvePrivateKey:
+    """The demo terminal's key, kept between runs so that running the demo again finds the same terminal."""
+    path = ENDPOINTS.parent / "demo" / "pos-1.pem"
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return key
+    key = ec.generate_private_key(ec.SECP256R1())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    path.chmod(0o600)
+    return key
+
+
 def main() -> None:
     endpoints = json.loads(ENDPOINTS.read_text())
     stub = ingest_pb2_grpc.IngestServiceStub(grpc.insecure_channel(endpoints["ingest"]))
     ledger = ledger_pb2_grpc.LedgerServiceStub(grpc.insecure_channel(endpoints["ledger"]))
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = terminal_key()
     pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -65,11 +86,15 @@ def main() -> None:
         registration_type="company",
         merchant_category_code="5814",
     )
-    print(stub.RegisterMerchants(ingest_pb2.RegisterMerchantsRequest(merchants=[merchant])))
+    registered = stub.RegisterMerchants(ingest_pb2.RegisterMerchantsRequest(merchants=[merchant]))
+    print(f"merchant: {registered.registered} registered, {registered.unchanged} already known")
     device = common_pb2.Device(
         device_id="demo-pos-1", merchant_id="demo-merchant", public_key_pem=pem.decode()
     )
-    print(stub.RegisterDevices(ingest_pb2.RegisterDevicesRequest(devices=[device])))
+    registered_devices = stub.RegisterDevices(ingest_pb2.RegisterDevicesRequest(devices=[device]))
+    print(
+        f"terminal: {registered_devices.registered} registered, {registered_devices.unchanged} already known"
+    )
 
     say("Streaming 20,000 online transactions in batches of 1,000")
     batches = [
@@ -97,18 +122,21 @@ def main() -> None:
     replay = list(stub.IngestTransactions(iter(batches)))
     print(f"accepted {sum(r.accepted for r in replay)}, duplicates {sum(r.duplicates for r in replay)}")
 
-    say("The terminal syncs offline bills: 1..5, then 8 (a gap), then a forged copy of 3 (a replay)")
+    last = stub.GetDevice(ingest_pb2.GetDeviceRequest(device_id="demo-pos-1")).last_sequence
+    say(
+        f"The terminal syncs offline bills {last + 1}..{last + 5}, then {last + 8} (a gap), then another bill numbered {last + 3} (a replay)"
+    )
 
     def bill(seq: int, bill_id: str) -> common_pb2.OfflineBill:
         tx = transaction(seq, "demo-merchant", "demo-pos-1", common_pb2.CHANNEL_OFFLINE)
-        tx.transaction_id = f"demo-offline-{bill_id}"
+        tx.transaction_id = f"demo-{RUN}-offline-{bill_id}"
         payload = common_pb2.OfflineBillPayload(
             bill_id=bill_id, device_id="demo-pos-1", sequence=seq, transaction=tx
         )
         data = payload.SerializeToString()
         return common_pb2.OfflineBill(payload=data, signature=sign(key, data))
 
-    bills = [bill(s, f"b{s}") for s in (1, 2, 3, 4, 5, 8)] + [bill(3, "b3-forged")]
+    bills = [bill(last + s, f"{RUN}-b{s}") for s in (1, 2, 3, 4, 5, 8)] + [bill(last + 3, f"{RUN}-b3-forged")]
     synced = stub.SyncOfflineBills(ingest_pb2.SyncOfflineBillsRequest(bills=bills))
     print(f"accepted {synced.accepted}, rejected {[r.description for r in synced.rejected]}")
     for event in synced.events:
