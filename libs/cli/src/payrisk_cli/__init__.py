@@ -1,0 +1,1 @@
+"""The `payrisk` command: operate a running payrisk system by hand."""
