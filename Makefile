@@ -11,7 +11,7 @@ BUF := $(BUF_DIR)/node_modules/.bin/buf
 BUF_VERSION := 1.50.0
 PYTEST_ARGS ?=
 
-.PHONY: help setup proto lock lint test test-fast run up down bench fabric-up fabric-down fabric-clean clean
+.PHONY: help setup proto lock lint test test-fast run up down bench certs fabric-up fabric-down fabric-clean clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ run: setup ## Set up, start everything, and run a short demo; Ctrl-C stops it al
 
 bench: setup ## Benchmarks, each printing a ratio against a baseline measured in the same run
 	$(PY) bench/run.py
+
+certs: setup ## A local CA and mTLS certificates for every service, an operator and a demo terminal (.payrisk/certs)
+	$(PY) scripts/certs.py
 
 fabric-up: ## Start the native Hyperledger Fabric network (builds Fabric's commands the first time)
 	bash deploy/fabric/network.sh up

@@ -1,6 +1,7 @@
 """Plumbing shared by payrisk's services."""
 
-from ._channels import insecure_channel
+from ._auth import AuthorizationInterceptor, Caller, caller
+from ._channels import insecure_channel, open_channel
 from ._db import create_db_engine, is_sqlite, migrate, session_scope
 from ._errors import (
     AlreadyExists,
@@ -19,9 +20,12 @@ from ._metrics import serve_metrics
 from ._server import GrpcServer, Registration, record_endpoint, serve_until_signalled
 from ._settings import ServiceSettings
 from ._telemetry import configure_tracing
+from ._tls import TlsFiles
 
 __all__ = [
     "AlreadyExists",
+    "AuthorizationInterceptor",
+    "Caller",
     "FailedPrecondition",
     "FieldViolation",
     "GrpcServer",
@@ -32,7 +36,9 @@ __all__ = [
     "Registration",
     "ResourceExhausted",
     "ServiceSettings",
+    "TlsFiles",
     "Unavailable",
+    "caller",
     "configure_logging",
     "configure_tracing",
     "create_db_engine",
@@ -40,6 +46,7 @@ __all__ = [
     "insecure_channel",
     "is_sqlite",
     "migrate",
+    "open_channel",
     "record_endpoint",
     "redact",
     "serve_metrics",

@@ -9,7 +9,8 @@ Hierarchy (every service uses these; servicers never build statuses by hand)::
     ├── FailedPrecondition        FAILED_PRECONDITION
     ├── PermissionDenied          PERMISSION_DENIED
     ├── ResourceExhausted         RESOURCE_EXHAUSTED
-    └── Unavailable               UNAVAILABLE (a dependency is down; the call may be retried)
+    ├── Unavailable               UNAVAILABLE (a dependency is down; the call may be retried)
+    └── Unimplemented             UNIMPLEMENTED (also what a servicer's NotImplementedError becomes)
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ class ResourceExhausted(_PublicError):
 
 class Unavailable(_PublicError):
     code = grpc.StatusCode.UNAVAILABLE
+
+
+class Unimplemented(_PublicError):
+    code = grpc.StatusCode.UNIMPLEMENTED
 
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"

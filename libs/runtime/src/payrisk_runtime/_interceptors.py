@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 from google.protobuf import message
 
-from ._errors import STATUS_DETAILS_KEY, InvalidArgument, PayriskError
+from ._errors import STATUS_DETAILS_KEY, InvalidArgument, PayriskError, Unimplemented
 
 logger = logging.getLogger("payrisk.rpc")
 
@@ -26,6 +26,8 @@ async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: PayriskErro
 def _as_payrisk_error(exc: Exception, method: str) -> PayriskError:
     if isinstance(exc, PayriskError):
         return exc
+    if isinstance(exc, NotImplementedError):
+        return Unimplemented(f"{method} is not implemented")
     if isinstance(exc, message.DecodeError):
         return InvalidArgument.field("request", "malformed protobuf message")
     logger.exception("unhandled error in %s", method)

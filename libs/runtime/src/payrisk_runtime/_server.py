@@ -20,6 +20,7 @@ from grpc_reflection.v1alpha import reflection
 from ._interceptors import ErrorInterceptor
 from ._metrics import MetricsInterceptor
 from ._telemetry import server_tracing_interceptor
+from ._tls import TlsFiles
 
 logger = logging.getLogger("payrisk.server")
 
@@ -53,16 +54,20 @@ class GrpcServer:
         port: int = 0,
         max_message_bytes: int = 16 * 1024 * 1024,
         extra_interceptors: Sequence[grpc.aio.ServerInterceptor[Any, Any]] = (),
+        tls: TlsFiles | None = None,
     ) -> None:
+        self._tls = tls
         self._registrations = list(registrations)
         self._host = host
         self._port = port
         self._server = grpc.aio.server(
+            # Outermost first. Errors are mapped outside the extra interceptors, so that their refusals
+            # (an unauthorised caller) become proper statuses too.
             interceptors=[
                 server_tracing_interceptor(),
                 MetricsInterceptor(),
-                *extra_interceptors,
                 ErrorInterceptor(),
+                *extra_interceptors,
             ],
             options=channel_options(max_message_bytes),
         )
@@ -78,7 +83,12 @@ class GrpcServer:
             [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
             self._server,
         )
-        bound = self._server.add_insecure_port(f"{self._host}:{self._port}")
+        endpoint = f"{self._host}:{self._port}"
+        if self._tls is not None:
+            bound = self._server.add_secure_port(endpoint, self._tls.server_credentials())
+        else:
+            logger.warning("serving plaintext on %s: for development only", endpoint)
+            bound = self._server.add_insecure_port(endpoint)
         await self._server.start()
         for name in ["", *names]:
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)

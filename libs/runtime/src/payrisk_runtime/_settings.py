@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ._tls import TlsFiles, tls_files
+
 
 class ServiceSettings(BaseSettings):
     """What every payrisk server needs. Override with ``PAYRISK_<SERVICE>_<FIELD>`` variables."""
@@ -27,6 +29,11 @@ class ServiceSettings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
     # Port of the Prometheus /metrics endpoint; 0 serves none.
     metrics_port: int = Field(default=0, ge=0, le=65535)
+    # Mutual TLS: this service's certificate and key and the CA of everyone it talks to (`make certs`).
+    # Without them it serves and calls in plaintext, which is for development only.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_ca_file: Path | None = None
     # When set, the server records its bound address here under its service name.
     endpoints_file: Path | None = None
 
@@ -37,3 +44,6 @@ class ServiceSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.sqlite_path(service)}"
+
+    def tls(self) -> TlsFiles | None:
+        return tls_files(self.tls_cert_file, self.tls_key_file, self.tls_ca_file)
