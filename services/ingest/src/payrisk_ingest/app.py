@@ -9,14 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
-from payrisk_runtime import (
-    GrpcServer,
-    Registration,
-    create_db_engine,
-    insecure_channel,
-    migrate,
-    record_endpoint,
-)
+from payrisk_runtime import GrpcServer, Registration, create_db_engine, migrate, open_channel, record_endpoint
 from sqlalchemy import Engine
 
 from .ingestion import TransactionIngestor
@@ -62,7 +55,7 @@ async def start(settings: IngestSettings) -> IngestApp:
     scorer: Scorer = NoScorer()
     closers: list[object] = []
     if settings.risk_address:
-        channel = insecure_channel(settings.risk_address)
+        channel = open_channel(settings.risk_address, settings.tls())
         closers.append(channel)
         scorer = RiskScorer(channel, settings.scoring_deadline_seconds)
     servicer = IngestServicer(
@@ -79,6 +72,7 @@ async def start(settings: IngestSettings) -> IngestApp:
         host=settings.host,
         port=settings.port,
         max_message_bytes=settings.max_message_bytes,
+        tls=settings.tls(),
     )
     app = IngestApp(settings, engine, server, _closers=closers)
     app.address = await server.start()

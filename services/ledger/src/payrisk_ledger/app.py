@@ -73,6 +73,7 @@ async def start(settings: LedgerSettings) -> LedgerApp:
         host=settings.host,
         port=settings.port,
         max_message_bytes=settings.max_message_bytes,
+        tls=settings.tls(),
     )
     app = LedgerApp(settings, engine, backend, server, outbox)
     app.address = await server.start()
