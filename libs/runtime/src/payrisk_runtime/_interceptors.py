@@ -8,8 +8,9 @@ from typing import Any
 
 import grpc
 from google.protobuf import message
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
-from ._errors import STATUS_DETAILS_KEY, InvalidArgument, PayriskError, Unimplemented
+from ._errors import STATUS_DETAILS_KEY, InvalidArgument, PayriskError, Unavailable, Unimplemented
 
 logger = logging.getLogger("payrisk.rpc")
 
@@ -28,6 +29,10 @@ def _as_payrisk_error(exc: Exception, method: str) -> PayriskError:
         return exc
     if isinstance(exc, NotImplementedError):
         return Unimplemented(f"{method} is not implemented")
+    if isinstance(exc, OperationalError | DisconnectionError):
+        # The database went away (restart, failover): nothing was committed, and the client may retry.
+        logger.warning("database unavailable in %s: %s", method, exc.__class__.__name__)
+        return Unavailable("the database is unavailable; retry the call")
     if isinstance(exc, message.DecodeError):
         return InvalidArgument.field("request", "malformed protobuf message")
     logger.exception("unhandled error in %s", method)
