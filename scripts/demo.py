@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -95,6 +97,13 @@ def main() -> None:
     print(
         f"terminal: {registered_devices.registered} registered, {registered_devices.unchanged} already known"
     )
+
+    say("Loading a generated data set through the public API: merchants, terminals, payers, 30 days")
+    subprocess.run(
+        [sys.executable, "-m", "payrisk_ingest.cli", "generate", "--address", endpoints["ingest"],
+         "--transactions", "20000", "--days", "30", "--start", time.strftime("%Y-%m-%d", time.gmtime(time.time() - 31 * 86_400))],
+        check=True,
+    )  # fmt: skip
 
     say("Streaming 20,000 online transactions in batches of 1,000")
     batches = [

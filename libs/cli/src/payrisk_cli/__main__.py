@@ -1,5 +1,7 @@
 """payrisk — operate a running payrisk system by hand.
 
+    payrisk import transactions.csv          (or .parquet; a progress bar, then accepted/duplicates/rejected)
+    payrisk generate --transactions 100000   (a synthetic data set with labelled fraud, loaded into ingest)
     payrisk ledger-info
     payrisk transaction TX-ID
     payrisk score '{"transaction_id": "t-1", "merchant_id": "m-1", ...}'
@@ -79,7 +81,23 @@ def describe(error: grpc.RpcError) -> str:
     return "\n".join(lines)
 
 
+# Loading data is the ingest command line's job; these pass straight through to it.
+PASS_THROUGH = {"import", "generate"}
+
+
+def _load(argv: list[str]) -> int:
+    from payrisk_ingest.cli import main as ingest_cli
+
+    command, rest = argv[0], argv[1:]
+    if "--address" not in rest:
+        rest = [*rest, "--address", address("ingest")]
+    return ingest_cli([command, *rest])
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in PASS_THROUGH:
+        return _load(argv)
     args = parser().parse_args(argv)
     service, run = COMMANDS[args.command]
     target = address(service, args.address)
