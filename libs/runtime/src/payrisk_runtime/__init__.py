@@ -16,6 +16,7 @@ from ._errors import (
     field_violations,
 )
 from ._logging import configure_logging, redact
+from ._main import run_service
 from ._metrics import serve_metrics
 from ._server import GrpcServer, Registration, record_endpoint, serve_until_signalled
 from ._settings import ServiceSettings
@@ -49,6 +50,7 @@ __all__ = [
     "open_channel",
     "record_endpoint",
     "redact",
+    "run_service",
     "serve_metrics",
     "serve_until_signalled",
     "session_scope",

@@ -9,6 +9,7 @@ from typing import Any
 import grpc
 
 from ._errors import PermissionDenied
+from ._handlers import rewrap
 
 # Methods everybody may call: health checks and reflection.
 _OPEN = ("/grpc.health.v1.Health/", "/grpc.reflection.")
@@ -63,33 +64,19 @@ def _guarded(
                 f"{who.role if who else 'an unauthenticated caller'} may not call {method}"
             )
 
-    options = {
-        "request_deserializer": handler.request_deserializer,
-        "response_serializer": handler.response_serializer,
-    }
-    if handler.unary_unary or handler.stream_unary:
-        behaviour: Any = handler.unary_unary or handler.stream_unary
-
-        async def unary(request: Any, context: Any) -> Any:
+    def unary(behaviour: Any) -> Any:
+        async def checked(request: Any, context: Any) -> Any:
             check(context)
             return await behaviour(request, context)
 
-        factory = (
-            grpc.unary_unary_rpc_method_handler
-            if handler.unary_unary
-            else grpc.stream_unary_rpc_method_handler
-        )
-        return factory(unary, **options)
-    streaming: Any = handler.unary_stream or handler.stream_stream
+        return checked
 
-    async def stream(request: Any, context: Any) -> Any:
-        check(context)
-        async for response in streaming(request, context):
-            yield response
+    def stream(behaviour: Any) -> Any:
+        async def checked(request: Any, context: Any) -> Any:
+            check(context)
+            async for response in behaviour(request, context):
+                yield response
 
-    factory = (
-        grpc.unary_stream_rpc_method_handler
-        if handler.unary_stream
-        else grpc.stream_stream_rpc_method_handler
-    )
-    return factory(stream, **options)
+        return checked
+
+    return rewrap(handler, unary, stream)

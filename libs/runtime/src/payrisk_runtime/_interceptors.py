@@ -11,6 +11,7 @@ from google.protobuf import message
 from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from ._errors import STATUS_DETAILS_KEY, InvalidArgument, PayriskError, Unavailable, Unimplemented
+from ._handlers import rewrap
 
 logger = logging.getLogger("payrisk.rpc")
 
@@ -51,18 +52,12 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         if handler is None:
             return handler
         method = handler_call_details.method
-        options = {
-            "request_deserializer": _tolerant(handler.request_deserializer),
-            "response_serializer": handler.response_serializer,
-        }
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(_wrap_unary(handler.unary_unary, method), **options)
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(_wrap_unary(handler.stream_unary, method), **options)
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(_wrap_stream(handler.unary_stream, method), **options)
-        stream_stream: Any = handler.stream_stream
-        return grpc.stream_stream_rpc_method_handler(_wrap_stream(stream_stream, method), **options)
+        return rewrap(
+            handler,
+            lambda behaviour: _wrap_unary(behaviour, method),
+            lambda behaviour: _wrap_stream(behaviour, method),
+            request_deserializer=_tolerant(handler.request_deserializer),
+        )
 
 
 class _Malformed:

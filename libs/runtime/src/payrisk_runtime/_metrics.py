@@ -9,6 +9,8 @@ from typing import Any
 import grpc
 from prometheus_client import Counter, Histogram, start_http_server
 
+from ._handlers import rewrap
+
 REQUESTS = Counter("payrisk_rpc_requests_total", "RPCs handled", ["service", "method", "code"])
 LATENCY = Histogram(
     "payrisk_rpc_duration_seconds",
@@ -41,24 +43,11 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         service, method = _split(handler_call_details.method)
         if handler is None or service == "grpc.health.v1.Health":
             return handler
-        options = {
-            "request_deserializer": handler.request_deserializer,
-            "response_serializer": handler.response_serializer,
-        }
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                _timed_unary(handler.unary_unary, service, method), **options
-            )
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(
-                _timed_unary(handler.stream_unary, service, method), **options
-            )
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                _timed_stream(handler.unary_stream, service, method), **options
-            )
-        stream_stream: Any = handler.stream_stream
-        return grpc.stream_stream_rpc_method_handler(_timed_stream(stream_stream, service, method), **options)
+        return rewrap(
+            handler,
+            lambda behaviour: _timed_unary(behaviour, service, method),
+            lambda behaviour: _timed_stream(behaviour, service, method),
+        )
 
 
 def _code(context: Any, failed: bool) -> str:
