@@ -131,7 +131,10 @@ def main() -> None:
             ("IngestTransactions", f"{rate:,.0f} tx/s"),
             ("raw sqlite3 executemany", f"{baseline:,.0f} rows/s (same schema, same run)"),
             ("ratio to raw", f"{rate / baseline:.1%}  (target >= 25%)"),
-            ("raw into a bare table", f"{bare:,.0f} rows/s (no unique id, no indexes: SQLite at its fastest)"),
+            (
+                "raw into a bare table",
+                f"{bare:,.0f} rows/s (no unique id, no indexes: SQLite at its fastest)",
+            ),
             ("ratio to the bare table", f"{rate / bare:.1%}"),
             ("server RSS over the run", " -> ".join(f"{m:.0f}" for m in memory) + " MiB"),
             ("server peak RSS", f"{peak:.0f} MiB"),
