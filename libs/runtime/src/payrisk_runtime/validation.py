@@ -91,3 +91,18 @@ def check_past_timestamp(
         return
     if seconds > (now if now is not None else time.time()) + MAX_FUTURE_SKEW_SECONDS:
         violations.add(field, "is in the future")
+
+
+# The range google.protobuf.Timestamp allows: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+_MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
+
+
+def valid_timestamp(seconds: int, nanos: int) -> bool:
+    return _MIN_SECONDS <= seconds <= _MAX_SECONDS and 0 <= nanos < 1_000_000_000
+
+
+def timestamp_micros(field: str, seconds: int, nanos: int) -> int:
+    """Epoch microseconds of a Timestamp, or InvalidArgument naming the field when it is not a valid one."""
+    if not valid_timestamp(seconds, nanos):
+        raise InvalidArgument.field(field, "is not a valid timestamp")
+    return seconds * 1_000_000 + nanos // 1000

@@ -16,6 +16,8 @@ from .store import BillChanges, IngestStore, NewTransaction, to_row
 from .validation import transaction_violations
 
 Kind = ingest_pb2.SequenceEventKind
+# Sequences are stored as signed 64-bit integers.
+MAX_SEQUENCE = 2**63 - 1
 
 
 @dataclass(slots=True)
@@ -71,8 +73,8 @@ class BillSync:
             )
             check_id(violations, f"{prefix}.payload.bill_id", payload.bill_id)
             check_id(violations, f"{prefix}.payload.device_id", payload.device_id)
-            if payload.sequence == 0:
-                violations.add(f"{prefix}.payload.sequence", "must be 1 or more")
+            if not 1 <= payload.sequence <= MAX_SEQUENCE:
+                violations.add(f"{prefix}.payload.sequence", f"must be between 1 and {MAX_SEQUENCE}")
             if payload.transaction.device_id != payload.device_id:
                 violations.add(f"{prefix}.payload.transaction.device_id", "must be the bill's device")
             if payload.transaction.channel == common_pb2.CHANNEL_ONLINE:

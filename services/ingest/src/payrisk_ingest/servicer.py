@@ -10,11 +10,17 @@ from typing import Any
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from payrisk_runtime import InvalidArgument, NotFound
-from payrisk_runtime.validation import Violations, check_geo_point, check_id
+from payrisk_runtime.validation import (
+    Violations,
+    check_geo_point,
+    check_id,
+    timestamp_micros,
+    valid_timestamp,
+)
 
 from . import paging
 from .ingestion import TransactionIngestor
-from .offline import BillSync
+from .offline import MAX_SEQUENCE, BillSync
 from .records import bill_from_row, event_from_row, record_from_row
 from .registration import register_devices, register_merchants
 from .store import IngestStore, TransactionFilter
@@ -29,8 +35,8 @@ def _now_us() -> int:
 
 
 def _time_range(start: Any, end: Any, has_start: bool, has_end: bool) -> tuple[int | None, int | None]:
-    start_us = start.ToMicroseconds() if has_start else None
-    end_us = end.ToMicroseconds() if has_end else None
+    start_us = timestamp_micros("start_time", start.seconds, start.nanos) if has_start else None
+    end_us = timestamp_micros("end_time", end.seconds, end.nanos) if has_end else None
     if start_us is not None and end_us is not None and end_us <= start_us:
         raise InvalidArgument.field("end_time", "must be after start_time")
     return start_us, end_us
@@ -80,6 +86,10 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             check_id(violations, f"labels[{index}].transaction_id", label.transaction_id)
             if label.label not in (common_pb2.FRAUD_LABEL_FRAUD, common_pb2.FRAUD_LABEL_LEGITIMATE):
                 violations.add(f"labels[{index}].label", "must be FRAUD or LEGITIMATE")
+            if label.HasField("labeled_at") and not valid_timestamp(
+                label.labeled_at.seconds, label.labeled_at.nanos
+            ):
+                violations.add(f"labels[{index}].labeled_at", "is not a valid timestamp")
             if violations:
                 first = violations.items[0]
                 response.rejected.add(
@@ -90,7 +100,9 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
                     code=common_pb2.ITEM_ERROR_CODE_INVALID,
                 )
                 continue
-            labeled_at = label.labeled_at.ToMicroseconds() if label.HasField("labeled_at") else now_us
+            labeled_at = label.labeled_at.seconds * 1_000_000 + label.labeled_at.nanos // 1000
+            if not label.HasField("labeled_at"):
+                labeled_at = now_us
             if await asyncio.to_thread(self._store.transactions.set_label, label, labeled_at):
                 response.labeled += 1
             else:
@@ -203,6 +215,8 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
 
     async def ListOfflineBills(self, request: Any, context: Context) -> ingest_pb2.ListOfflineBillsResponse:
         size = paging.page_size(request.page_size)
+        if request.after_sequence > MAX_SEQUENCE:
+            raise InvalidArgument.field("after_sequence", f"must be at most {MAX_SEQUENCE}")
         rows = await asyncio.to_thread(
             self._store.bills.bills, request.device_id, request.after_sequence, size
         )
