@@ -1,27 +1,80 @@
-"""Plumbing shared by payrisk's services."""
+"""Plumbing shared by payrisk's services.
 
-from ._auth import AuthorizationInterceptor, Caller, caller
-from ._channels import insecure_channel, open_channel
-from ._db import create_db_engine, is_sqlite, migrate, session_scope
-from ._errors import (
-    AlreadyExists,
-    FailedPrecondition,
-    FieldViolation,
-    InvalidArgument,
-    NotFound,
-    PayriskError,
-    PermissionDenied,
-    ResourceExhausted,
-    Unavailable,
-    field_violations,
-)
-from ._logging import configure_logging, redact
-from ._main import run_service
-from ._metrics import serve_metrics
-from ._server import GrpcServer, Registration, record_endpoint, serve_until_signalled
-from ._settings import ServiceSettings
-from ._telemetry import configure_tracing
-from ._tls import TlsFiles
+Names are imported on first use, so that a command-line client that needs only a little of this package does
+not pay for loading the database and server machinery.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._auth import AuthorizationInterceptor, Caller, caller
+    from ._channels import insecure_channel, open_channel
+    from ._db import create_db_engine, is_sqlite, migrate, session_scope
+    from ._errors import (
+        AlreadyExists,
+        FailedPrecondition,
+        FieldViolation,
+        InvalidArgument,
+        NotFound,
+        PayriskError,
+        PermissionDenied,
+        ResourceExhausted,
+        Unavailable,
+        field_violations,
+    )
+    from ._logging import configure_logging, redact
+    from ._main import run_service
+    from ._metrics import serve_metrics
+    from ._server import GrpcServer, Registration, record_endpoint, serve_until_signalled
+    from ._settings import ServiceSettings
+    from ._telemetry import configure_tracing
+    from ._tls import TlsFiles
+
+_HOMES = {
+    "AlreadyExists": "._errors",
+    "AuthorizationInterceptor": "._auth",
+    "Caller": "._auth",
+    "FailedPrecondition": "._errors",
+    "FieldViolation": "._errors",
+    "GrpcServer": "._server",
+    "InvalidArgument": "._errors",
+    "NotFound": "._errors",
+    "PayriskError": "._errors",
+    "PermissionDenied": "._errors",
+    "Registration": "._server",
+    "ResourceExhausted": "._errors",
+    "ServiceSettings": "._settings",
+    "TlsFiles": "._tls",
+    "Unavailable": "._errors",
+    "caller": "._auth",
+    "configure_logging": "._logging",
+    "configure_tracing": "._telemetry",
+    "create_db_engine": "._db",
+    "field_violations": "._errors",
+    "insecure_channel": "._channels",
+    "is_sqlite": "._db",
+    "migrate": "._db",
+    "open_channel": "._channels",
+    "record_endpoint": "._server",
+    "redact": "._logging",
+    "run_service": "._main",
+    "serve_metrics": "._metrics",
+    "serve_until_signalled": "._server",
+    "session_scope": "._db",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AlreadyExists",

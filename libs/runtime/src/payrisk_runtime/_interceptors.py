@@ -8,7 +8,6 @@ from typing import Any
 
 import grpc
 from google.protobuf import message
-from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from ._errors import STATUS_DETAILS_KEY, InvalidArgument, PayriskError, Unavailable, Unimplemented
 from ._handlers import rewrap
@@ -30,7 +29,7 @@ def _as_payrisk_error(exc: Exception, method: str) -> PayriskError:
         return exc
     if isinstance(exc, NotImplementedError):
         return Unimplemented(f"{method} is not implemented")
-    if isinstance(exc, OperationalError | DisconnectionError):
+    if _database_gone(exc):
         # The database went away (restart, failover): nothing was committed, and the client may retry.
         logger.warning("database unavailable in %s: %s", method, exc.__class__.__name__)
         return Unavailable("the database is unavailable; retry the call")
@@ -38,6 +37,14 @@ def _as_payrisk_error(exc: Exception, method: str) -> PayriskError:
         return InvalidArgument.field("request", "malformed protobuf message")
     logger.exception("unhandled error in %s", method)
     return PayriskError(str(exc))
+
+
+def _database_gone(exc: Exception) -> bool:
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return False  # and sqlalchemy need not be imported to know it
+    from sqlalchemy.exc import DisconnectionError, OperationalError
+
+    return isinstance(exc, OperationalError | DisconnectionError)
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
