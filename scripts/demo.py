@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from payrisk.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from payrisk.push.v1 import push_pb2, push_pb2_grpc
 from payrisk_ingest.signatures import sign
 
 ENDPOINTS = Path(__file__).resolve().parent.parent / ".payrisk" / "endpoints.json"
@@ -70,6 +71,7 @@ def main() -> None:
     endpoints = json.loads(ENDPOINTS.read_text())
     stub = ingest_pb2_grpc.IngestServiceStub(grpc.insecure_channel(endpoints["ingest"]))
     ledger = ledger_pb2_grpc.LedgerServiceStub(grpc.insecure_channel(endpoints["ledger"]))
+    push = push_pb2_grpc.PushServiceStub(grpc.insecure_channel(endpoints["push"]))
     key = terminal_key()
     pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -174,6 +176,46 @@ def main() -> None:
     print(
         f"receipt of bill 3 verifies: {good.valid}; the same receipt for another bill: {bad.valid} ({bad.reason})"
     )
+
+    say(
+        "push mines the offline bills and recommends to a terminal that subscribed to food, near People's Square"
+    )
+    mined = push.MineBills(push_pb2.MineBillsRequest())
+    print(f"mined {mined.bills:,} new offline bills ({mined.total_bills:,} in all, {mined.topics} topics)")
+    push.UpdateSubscription(
+        push_pb2.UpdateSubscriptionRequest(
+            subscriber_id="demo-pos-1", mode=push_pb2.SUBSCRIPTION_MODE_REPLACE, tags=["food"]
+        )
+    )
+    request = push_pb2.RequestPushRequest(terminal_id="demo-pos-1", limit=5)
+    request.environment.place.latitude, request.environment.place.longitude = 31.2304, 121.4737
+    request.environment.locale = "zh-CN"
+    for obj in push.RequestPush(request).objects:
+        print(f"  {obj.score:5.2f}  {obj.title}  — {'; '.join(obj.reasons)}")
+
+    say("A risk notice for the merchant reaches its connected terminal, and waits for it if it is offline")
+    notice = push_pb2.Notification(
+        notification_id=f"demo-alert-{RUN}", kind=push_pb2.NOTIFICATION_KIND_RISK_ALERT, merchant_id="demo-merchant",
+        title="风险提示 Risk alert", body="Unusual refund activity on terminal demo-pos-1",
+    )  # fmt: skip
+    push.Notify(push_pb2.NotifyRequest(notifications=[notice]))
+    stream = push.StreamNotifications(
+        push_pb2.StreamNotificationsRequest(terminal_id="demo-pos-1", merchant_id="demo-merchant"), timeout=10
+    )
+    for response in stream:
+        if response.notification.notification_id == notice.notification_id:
+            got = response.notification
+            print(f"terminal demo-pos-1 received: {got.title} (delivery attempt {got.delivery_attempt})")
+            push.AckNotification(
+                push_pb2.AckNotificationRequest(terminal_id="demo-pos-1", notification_id=got.notification_id)
+            )
+            stream.cancel()
+            break
+        push.AckNotification(
+            push_pb2.AckNotificationRequest(
+                terminal_id="demo-pos-1", notification_id=response.notification.notification_id
+            )
+        )
 
 
 if __name__ == "__main__":

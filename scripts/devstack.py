@@ -26,7 +26,14 @@ LOGS = STATE / "logs"
 PIDS = STATE / "pids"
 
 
-SERVICES = [ServiceSpec("ingest", "payrisk_ingest", 50051), ServiceSpec("ledger", "payrisk_ledger", 50054)]
+# In dependency order: each service starts after those it calls.
+SERVICES = [
+    ServiceSpec("ledger", "payrisk_ledger", 50054),
+    ServiceSpec("ingest", "payrisk_ingest", 50051),
+    ServiceSpec("push", "payrisk_push", 50053),
+]
+# Who calls whom, on this machine.
+LINKS = {"PAYRISK_PUSH_INGEST_ADDRESS": "127.0.0.1:50051", "PAYRISK_PUSH_MINING_INTERVAL_SECONDS": "30"}
 
 
 def _alive(pid: int) -> bool:
@@ -69,6 +76,7 @@ def up() -> list[ServiceSpec]:
             f"{service.env_prefix}DATA_DIR": str(STATE / "data"),
             f"{service.env_prefix}ENDPOINTS_FILE": str(ENDPOINTS),
             "OTEL_SERVICE_NAME": f"payrisk-{service.name}",
+            **LINKS,
         }
         log = open(LOGS / f"{service.name}.log", "ab")  # noqa: SIM115  (the child process owns it)
         process = subprocess.Popen(

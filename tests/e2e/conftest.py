@@ -11,6 +11,7 @@ import pytest
 from otlp_receiver import OtlpReceiver
 from payrisk.ingest.v1 import ingest_pb2_grpc
 from payrisk.ledger.v1 import ledger_pb2_grpc
+from payrisk.push.v1 import push_pb2_grpc
 from payrisk_runtime.local import LocalStack, ServiceSpec
 
 pytestmark = pytest.mark.e2e
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.e2e
 SERVICES = [
     ServiceSpec("ledger", "payrisk_ledger", 0),
     ServiceSpec("ingest", "payrisk_ingest", 0),
+    ServiceSpec("push", "payrisk_push", 0),
 ]
 
 
@@ -46,7 +48,12 @@ def system(tmp_path_factory: pytest.TempPathFactory, otlp: OtlpReceiver) -> Iter
         for spec in SERVICES:
             if importlib.util.find_spec(spec.module) is None:
                 continue
-            stack.wait_serving(stack.start(spec))
+            env = (
+                {"PAYRISK_PUSH_INGEST_ADDRESS": stack.endpoints().get("ingest", "")}
+                if spec.name == "push"
+                else {}
+            )
+            stack.wait_serving(stack.start(spec, env))
         yield stack.endpoints()
     finally:
         stack.stop_all()
@@ -62,6 +69,12 @@ def ingest(system: dict[str, str]) -> Iterator[ingest_pb2_grpc.IngestServiceStub
 def ledger(system: dict[str, str]) -> Iterator[ledger_pb2_grpc.LedgerServiceStub]:
     with grpc.insecure_channel(system["ledger"]) as channel:
         yield ledger_pb2_grpc.LedgerServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def push(system: dict[str, str]) -> Iterator[push_pb2_grpc.PushServiceStub]:
+    with grpc.insecure_channel(system["push"]) as channel:
+        yield push_pb2_grpc.PushServiceStub(channel)
 
 
 @pytest.fixture(scope="session")
