@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,15 +24,6 @@ class Ranked:
     cold_start: bool
 
 
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    dlat, dlon = math.radians(lat2 - lat1), math.radians(lon2 - lon1)
-    a = (
-        math.sin(dlat / 2) ** 2
-        + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(dlon / 2) ** 2
-    )
-    return 12_742 * math.asin(min(1.0, math.sqrt(a)))
-
-
 def rank(
     model: PushModel,
     tags: set[str],
@@ -42,64 +32,74 @@ def rank(
     dismissed: set[str],
     limit: int,
 ) -> Ranked:
-    candidates = [m for m in model.merchants if m not in dismissed]
-    if not candidates:
+    arrays = model.arrays()
+    ids, mixes = arrays.ids, arrays.mixes
+    keep = np.array([m not in dismissed for m in ids], dtype=bool)
+    if not keep.any():
         return Ranked([], True)
-    known = [t for t in expand(tags) if model.tag_bills[t] >= MIN_TAG_BILLS]
-    popularity: dict[str, int] = model.environment_counts.get(environment.key if environment else "", {}) or (
-        model.environment_counts.get(environment.band, {}) if environment else {}
-    )
-    scores, reasons = {}, {}
-    mixes = [mix for t in known if (mix := model.topic_mix(t)) is not None]
-    interest = np.mean(mixes, axis=0) if mixes else None
-    for merchant in candidates:
-        profile = model.merchants[merchant]
-        local = popularity.get(merchant, 0)
-        score = math.log1p(local) / 5 + math.log1p(profile.bills) / 20
+    wanted = expand(tags)
+    known = [t for t in wanted if model.tag_bills[t] >= MIN_TAG_BILLS]
+    popularity: dict[str, int] = {}
+    if environment is not None:
+        popularity = (
+            model.environment_counts.get(environment.key)
+            or model.environment_counts.get(environment.band)
+            or {}
+        )
+    local = np.array([popularity.get(m, 0) for m in ids], dtype=float)
+    bills = np.array([model.merchants[m].bills for m in ids], dtype=float)
+    scores = np.log1p(local) / 5 + np.log1p(bills) / 20
+    tag_mixes = [mix for t in known if (mix := model.topic_mix(t)) is not None]
+    interest = np.mean(tag_mixes, axis=0) if tag_mixes else None
+    if interest is not None:
+        scores = scores + 2 * mixes @ (interest / np.linalg.norm(interest))
+    distances = None
+    if place is not None:
+        lat, lon = arrays.latitude, arrays.longitude
+        here_lat, here_lon = np.radians(place[0]), np.radians(place[1])
+        a = (
+            np.sin((lat - here_lat) / 2) ** 2
+            + np.cos(here_lat) * np.cos(lat) * np.sin((lon - here_lon) / 2) ** 2
+        )
+        distances = 12_742 * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+        scores = scores * np.exp(-distances / NEARBY_KM)
+    scores = np.where(keep, scores, -np.inf)
+    pool = [int(i) for i in np.argsort(-scores)[: limit * 5] if keep[i]]
+    chosen = _diverse(mixes, pool, scores, limit)
+    objects = []
+    for i in chosen:
+        profile = model.merchants[ids[i]]
         why = []
         if interest is not None:
-            relevance = float(
-                np.dot(interest, model.merchant_mix(merchant))
-                / (np.linalg.norm(interest) * np.linalg.norm(model.merchant_mix(merchant)) + 1e-12)
-            )
-            score += 2 * relevance
-            shared = sorted(set(profile.tags) & expand(tags))
+            shared = sorted(set(profile.tags) & wanted)
             why.append(
                 f"matches your interests ({', '.join(shared)})" if shared else "similar to what you like"
             )
-        if local:
-            why.append(f"popular here at this time ({local} bills)")
-        if place is not None:
-            km = _distance_km(place[0], place[1], profile.latitude, profile.longitude)
-            score *= math.exp(-km / NEARBY_KM)
-            if km < 2:
-                why.append(f"{km:.1f} km away")
-        scores[merchant], reasons[merchant] = score, why or ["popular"]
-    chosen = _diverse(model, sorted(candidates, key=lambda m: -scores[m])[: limit * 5], scores, limit)
-    objects = [
-        push_pb2.PushObject(
-            object_id=m, kind="merchant", title=model.merchants[m].title, score=scores[m], reasons=reasons[m]
-        )
-        for m in chosen
-    ]
+        if local[i]:
+            why.append(f"popular here at this time ({int(local[i])} bills)")
+        if distances is not None and distances[i] < 2:
+            why.append(f"{distances[i]:.1f} km away")
+        objects.append(push_pb2.PushObject(object_id=ids[i], kind="merchant", title=profile.title,
+                                           score=float(scores[i]), reasons=why or ["popular"]))  # fmt: skip
     return Ranked(objects, cold_start=interest is None)
 
 
-def _diverse(model: PushModel, pool: list[str], scores: dict[str, float], limit: int) -> list[str]:
+def _diverse(mixes: np.ndarray, pool: list[int], scores: np.ndarray, limit: int) -> list[int]:
     """Maximal marginal relevance: each pick trades its score against its likeness to those already picked."""
-    chosen: list[str] = []
-    top = max((scores[m] for m in pool), default=1.0) or 1.0
-    while pool and len(chosen) < limit:
-
-        def value(m: str) -> float:
-            likeness = max((float(np.dot(model.merchant_mix(m), model.merchant_mix(c))) /
-                            (np.linalg.norm(model.merchant_mix(m)) * np.linalg.norm(model.merchant_mix(c)) + 1e-12)
-                            for c in chosen), default=0.0)  # fmt: skip
-            return float((1 - DIVERSITY) * scores[m] / top - DIVERSITY * likeness)
-
-        best = max(pool, key=value)
-        chosen.append(best)
-        pool.remove(best)
+    chosen: list[int] = []
+    if not pool:
+        return chosen
+    top = float(scores[pool[0]]) or 1.0
+    relevance = scores[pool] / top
+    likeness = np.zeros(len(pool))
+    remaining = np.ones(len(pool), dtype=bool)
+    pool_mixes = mixes[pool]
+    while remaining.any() and len(chosen) < limit:
+        value = np.where(remaining, (1 - DIVERSITY) * relevance - DIVERSITY * likeness, -np.inf)
+        best = int(np.argmax(value))
+        chosen.append(pool[best])
+        remaining[best] = False
+        likeness = np.maximum(likeness, pool_mixes @ pool_mixes[best])
     return chosen
 
 

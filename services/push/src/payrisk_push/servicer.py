@@ -51,14 +51,18 @@ class PushServicer(push_pb2_grpc.PushServiceServicer):
         if env.HasField("time") and not valid_timestamp(env.time.seconds, env.time.nanos):
             v.add("environment.time", "is not a valid timestamp")
         v.raise_if_any()
-        subscribed = await asyncio.to_thread(self._subscriptions.tags, request.terminal_id)
-        if request.user_id:
-            subscribed |= await asyncio.to_thread(self._subscriptions.tags, request.user_id)
-        tags = subscribed | set(request.subscription_tags)
+        tags = set(request.subscription_tags)
+        for subscriber in filter(None, (request.terminal_id, request.user_id)):
+            known = self._subscriptions.cached(subscriber)
+            tags |= (
+                known if known is not None else await asyncio.to_thread(self._subscriptions.tags, subscriber)
+            )
         place = (env.place.latitude, env.place.longitude) if env.HasField("place") else None
         when = env.time.seconds if env.HasField("time") else time.time()
         environment = environment_of(place[0], place[1], when, env.merchant_category_code) if place else None
-        dismissed = await asyncio.to_thread(self._dismissals.of, request.terminal_id, request.user_id)
+        dismissed = self._dismissals.cached(request.terminal_id, request.user_id)
+        if dismissed is None:
+            dismissed = await asyncio.to_thread(self._dismissals.of, request.terminal_id, request.user_id)
         ranked = rank(self._miner.model, tags, environment, place, dismissed, request.limit or 10)
         contents = [content_for(o, env.locale or "zh-CN") for o in ranked.objects[:3]]
         return push_pb2.RequestPushResponse(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from payrisk.push.v1 import push_pb2
 from payrisk_runtime import InvalidArgument
@@ -12,6 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .models import SUBSCRIPTIONS
 from .vocabulary import TAGS
+
+CACHE_SECONDS = 30.0
 
 
 def check_tags(violations: Violations, field: str, tags: list[str]) -> None:
@@ -24,13 +27,26 @@ class Subscriptions:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._lock = threading.Lock()
+        # Read on every push request, written rarely: cached, refreshed after a while in case another replica
+        # changed it.
+        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
 
-    def tags(self, subscriber_id: str) -> set[str]:
+    def cached(self, subscriber_id: str) -> frozenset[str] | None:
+        """The tags if known recently, without touching the database (None: ask `tags`)."""
+        entry = self._cache.get(subscriber_id)
+        return entry[1] if entry is not None and time.monotonic() - entry[0] < CACHE_SECONDS else None
+
+    def tags(self, subscriber_id: str) -> frozenset[str]:
+        known = self.cached(subscriber_id)
+        if known is not None:
+            return known
         with self._engine.connect() as conn:
             row = conn.execute(
                 select(SUBSCRIPTIONS.c.tags).where(SUBSCRIPTIONS.c.subscriber_id == subscriber_id)
             ).first()
-        return set(row.tags.split(",")) - {""} if row else set()
+        tags = frozenset(row.tags.split(",")) - {""} if row else frozenset()
+        self._cache[subscriber_id] = (time.monotonic(), tags)
+        return tags
 
     def update(self, subscriber_id: str, mode: int, tags: list[str]) -> list[str]:
         v = Violations()
@@ -57,4 +73,5 @@ class Subscriptions:
             conn.execute(
                 statement.on_conflict_do_update(index_elements=["subscriber_id"], set_={"tags": value})
             )
+        self._cache[subscriber_id] = (time.monotonic(), frozenset(current))
         return sorted(current)

@@ -40,6 +40,16 @@ class Bill:
     longitude: float
 
 
+@dataclass(frozen=True)
+class MerchantArrays:
+    ids: list[str]
+    # Unit-length topic mixes, one row per merchant.
+    mixes: np.ndarray
+    bills: np.ndarray
+    latitude: np.ndarray  # radians
+    longitude: np.ndarray  # radians
+
+
 @dataclass
 class PushModel:
     topics: int
@@ -51,6 +61,9 @@ class PushModel:
     merchants: dict[str, MerchantProfile] = field(default_factory=dict)
     # Bills per merchant in each environment ("cell|band"), for popularity and cold start.
     environment_counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    # Arrays over merchants, rebuilt after learning: ranking's hot path reads nothing else.
+    _arrays: MerchantArrays | None = field(default=None, repr=False)
+    _popularity: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def _vectorizer(self) -> HashingVectorizer:
         # Hashing needs no vocabulary, so a new word in tomorrow's bills needs no refit.
@@ -82,6 +95,31 @@ class PushModel:
             self.environment_counts[bill.environment.key][merchant] += 1
             self.environment_counts[bill.environment.band][merchant] += 1
         self.bills += len(bills)
+        self._arrays = None
+        self._popularity = {}
+
+    def arrays(self) -> MerchantArrays:
+        if self._arrays is None:
+            ids = list(self.merchant_topics)
+            rows = np.array([self.merchant_topics[m] for m in ids]) if ids else np.zeros((0, self.topics))
+            norms = np.linalg.norm(rows, axis=1, keepdims=True)
+            self._arrays = MerchantArrays(
+                ids=ids,
+                mixes=rows / np.where(norms == 0, 1, norms),
+                bills=np.array([self.merchants[m].bills for m in ids], dtype=float),
+                latitude=np.radians([self.merchants[m].latitude for m in ids]),
+                longitude=np.radians([self.merchants[m].longitude for m in ids]),
+            )
+        return self._arrays
+
+    def popularity(self, key: str) -> np.ndarray:
+        """Bills per merchant (in `arrays()` order) in an environment: "cell|band", or a band alone."""
+        counts = self._popularity.get(key)
+        if counts is None:
+            in_environment = self.environment_counts.get(key, Counter())
+            counts = np.array([in_environment.get(m, 0) for m in self.arrays().ids], dtype=float)
+            self._popularity[key] = counts
+        return counts
 
     def topic_mix(self, tag: str) -> np.ndarray | None:
         total = self.tag_topics.get(tag)
