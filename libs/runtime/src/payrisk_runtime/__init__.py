@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._app import ServiceApp
     from ._auth import AuthorizationInterceptor, Caller, caller
     from ._channels import insecure_channel, open_channel
     from ._db import create_db_engine, is_sqlite, migrate, session_scope
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from ._tls import TlsFiles
 
 _HOMES = {
+    "ServiceApp": "._app",
     "AlreadyExists": "._errors",
     "AuthorizationInterceptor": "._auth",
     "Caller": "._auth",
@@ -89,6 +91,7 @@ __all__ = [
     "PermissionDenied",
     "Registration",
     "ResourceExhausted",
+    "ServiceApp",
     "ServiceSettings",
     "TlsFiles",
     "Unavailable",

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
-from payrisk_runtime import GrpcServer, Registration, create_db_engine, migrate, open_channel, record_endpoint
+from payrisk_runtime import (
+    GrpcServer,
+    Registration,
+    ServiceApp,
+    create_db_engine,
+    migrate,
+    open_channel,
+    record_endpoint,
+)
 from sqlalchemy import Engine
 
 from .ingestion import TransactionIngestor
@@ -24,24 +30,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 logger = logging.getLogger("payrisk.ingest")
 
 
-@dataclass
-class IngestApp:
-    settings: IngestSettings
-    engine: Engine
-    server: GrpcServer
-    address: str = ""
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _closers: list[object] = field(default_factory=list)
-
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.server.stop(self.settings.shutdown_grace_seconds)
-        for channel in self._closers:
-            await channel.close()  # type: ignore[attr-defined]
-        self.engine.dispose()
+class IngestApp(ServiceApp):
+    pass
 
 
 def open_store(settings: IngestSettings) -> tuple[Engine, IngestStore]:
@@ -53,10 +43,10 @@ def open_store(settings: IngestSettings) -> tuple[Engine, IngestStore]:
 async def start(settings: IngestSettings) -> IngestApp:
     engine, store = open_store(settings)
     scorer: Scorer = NoScorer()
-    closers: list[object] = []
+    channels = []
     if settings.risk_address:
         channel = open_channel(settings.risk_address, settings.tls())
-        closers.append(channel)
+        channels.append(channel)
         scorer = RiskScorer(channel, settings.scoring_deadline_seconds)
     servicer = IngestServicer(
         store,
@@ -74,11 +64,12 @@ async def start(settings: IngestSettings) -> IngestApp:
         max_message_bytes=settings.max_message_bytes,
         tls=settings.tls(),
     )
-    app = IngestApp(settings, engine, server, _closers=closers)
-    app.address = await server.start()
+    app = IngestApp(server, engine, settings.shutdown_grace_seconds)
+    for channel in channels:
+        app.on_stop(partial(channel.close, None))
+    await app.start()
     if settings.risk_address:
-        sweeper = UnscoredSweeper(store.transactions, scorer, settings.rescore_interval_seconds)
-        app._tasks.append(asyncio.create_task(sweeper.run()))
+        app.spawn(UnscoredSweeper(store.transactions, scorer, settings.rescore_interval_seconds).run())
     if settings.endpoints_file:
         record_endpoint(settings.endpoints_file, "ingest", app.address)
     logger.info("ingest listening on %s", app.address)

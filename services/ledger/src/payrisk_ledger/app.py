@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from payrisk.ledger.v1 import ledger_pb2, ledger_pb2_grpc
-from payrisk_runtime import GrpcServer, Registration, create_db_engine, migrate, record_endpoint
+from payrisk_runtime import GrpcServer, Registration, ServiceApp, create_db_engine, migrate, record_endpoint
 from sqlalchemy import Engine
 
 from .backend import LedgerBackend
@@ -25,24 +22,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 logger = logging.getLogger("payrisk.ledger")
 
 
-@dataclass
-class LedgerApp:
-    settings: LedgerSettings
-    engine: Engine
-    backend: LedgerBackend
-    server: GrpcServer
-    outbox: AnchorOutbox
-    address: str = ""
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.server.stop(self.settings.shutdown_grace_seconds)
-        await self.backend.close()
-        self.engine.dispose()
+class LedgerApp(ServiceApp):
+    def __init__(
+        self, server: GrpcServer, engine: Engine, grace: float, backend: LedgerBackend, outbox: AnchorOutbox
+    ):
+        super().__init__(server, engine, grace)
+        self.backend = backend
+        self.outbox = outbox
+        self.on_stop(backend.close)
 
 
 async def _fabric_backend(settings: LedgerSettings) -> LedgerBackend:
@@ -75,9 +62,9 @@ async def start(settings: LedgerSettings) -> LedgerApp:
         max_message_bytes=settings.max_message_bytes,
         tls=settings.tls(),
     )
-    app = LedgerApp(settings, engine, backend, server, outbox)
-    app.address = await server.start()
-    app._tasks.append(asyncio.create_task(outbox.run(settings.outbox_retry_seconds)))
+    app = LedgerApp(server, engine, settings.shutdown_grace_seconds, backend, outbox)
+    await app.start()
+    app.spawn(outbox.run(settings.outbox_retry_seconds))
     if settings.endpoints_file:
         record_endpoint(settings.endpoints_file, "ledger", app.address)
     logger.info("ledger (%s backend) listening on %s", settings.backend, app.address)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-import grpc
 from payrisk.ingest.v1 import ingest_pb2_grpc
 from payrisk.push.v1 import push_pb2, push_pb2_grpc
-from payrisk_runtime import GrpcServer, Registration, create_db_engine, migrate, open_channel, record_endpoint
+from payrisk_runtime import (
+    GrpcServer,
+    Registration,
+    ServiceApp,
+    create_db_engine,
+    migrate,
+    open_channel,
+    record_endpoint,
+)
 from sqlalchemy import Engine
 
 from .dismissals import Dismissals
@@ -26,25 +31,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 logger = logging.getLogger("payrisk.push")
 
 
-@dataclass
-class PushApp:
-    settings: PushSettings
-    engine: Engine
-    server: GrpcServer
-    miner: Miner
-    address: str = ""
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _channels: list[grpc.aio.Channel] = field(default_factory=list)
-
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.server.stop(self.settings.shutdown_grace_seconds)
-        for channel in self._channels:
-            await channel.close(None)
-        self.engine.dispose()
+class PushApp(ServiceApp):
+    def __init__(self, server: GrpcServer, engine: Engine, grace: float, miner: Miner) -> None:
+        super().__init__(server, engine, grace)
+        self.miner = miner
 
 
 async def start(settings: PushSettings) -> PushApp:
@@ -66,10 +56,12 @@ async def start(settings: PushSettings) -> PushApp:
         max_message_bytes=settings.max_message_bytes,
         tls=settings.tls(),
     )
-    app = PushApp(settings, engine, server, miner, _channels=channels)
-    app.address = await server.start()
+    app = PushApp(server, engine, settings.shutdown_grace_seconds, miner)
+    for channel in channels:
+        app.on_stop(partial(channel.close, None))
+    await app.start()
     if ingest is not None:
-        app._tasks.append(asyncio.create_task(miner.run(settings.mining_interval_seconds)))
+        app.spawn(miner.run(settings.mining_interval_seconds))
     if settings.endpoints_file:
         record_endpoint(settings.endpoints_file, "push", app.address)
     logger.info("push listening on %s", app.address)
