@@ -74,13 +74,16 @@ class PushModel:
     def learn(self, bills: list[Bill]) -> None:
         if not bills:
             return
-        counts = self._vectorizer().transform([b.tokens for b in bills])
+        # Identical bills (same shop, same items) are one document to the topic model: learnt and mixed once.
+        distinct: dict[tuple[str, ...], int] = {}
+        rows = [distinct.setdefault(tuple(b.tokens), len(distinct)) for b in bills]
+        counts = self._vectorizer().transform(list(distinct))
         if self.lda is None:
             self.lda = LatentDirichletAllocation(
                 n_components=self.topics, learning_method="online", random_state=0, total_samples=1_000_000
             )
         self.lda.partial_fit(counts)
-        mixes = self.lda.transform(counts)
+        mixes = self.lda.transform(counts)[rows]
         for bill, mix in zip(bills, mixes, strict=True):
             for tag in bill.tags:
                 self.tag_topics[tag] = self.tag_topics.get(tag, np.zeros(self.topics)) + mix
