@@ -68,14 +68,17 @@ bench: setup ## Benchmarks, each printing a ratio against a baseline measured in
 certs: setup ## A local CA and mTLS certificates for every service, an operator and a demo terminal (.payrisk/certs)
 	$(PY) scripts/certs.py
 
+FABRIC := deploy/fabric/network.sh
+NO_FABRIC := echo "The native Fabric network is not part of this checkout yet; the ledger uses its embedded backend." >&2; exit 1
+
 fabric-up: ## Start the native Hyperledger Fabric network (builds Fabric's commands the first time)
-	bash deploy/fabric/network.sh up
+	@if [ -f $(FABRIC) ]; then bash $(FABRIC) up; else $(NO_FABRIC); fi
 
 fabric-down: ## Stop the Fabric network, keeping its data
-	bash deploy/fabric/network.sh down
+	@if [ -f $(FABRIC) ]; then bash $(FABRIC) down; else $(NO_FABRIC); fi
 
 fabric-clean: ## Stop the Fabric network and wipe its data
-	bash deploy/fabric/network.sh clean
+	@if [ -f $(FABRIC) ]; then bash $(FABRIC) clean; else $(NO_FABRIC); fi
 
 clean: down ## Remove runtime state (.payrisk) and generated code
 	rm -rf .payrisk libs/proto/src
