@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2
-from payrisk_runtime import InvalidArgument, PayriskError
+from payrisk_runtime import InvalidArgument
 
 from .scoring import Scorer
 from .store import NewTransaction, TransactionStore, to_row
 from .validation import plainly_valid, transaction_violations
+
+# Batches validated ahead of the one being stored.
+READ_AHEAD = 2
 
 
 @dataclass(slots=True)
@@ -25,6 +28,9 @@ class PreparedBatch:
     request: ingest_pb2.IngestTransactionsRequest
     response: ingest_pb2.IngestTransactionsResponse
     items: list[NewTransaction]
+
+
+_Pending = asyncio.Task[ingest_pb2.IngestTransactionsResponse] | Exception | None
 
 
 class TransactionIngestor:
@@ -41,28 +47,32 @@ class TransactionIngestor:
     async def ingest_stream(
         self, requests: AsyncIterator[ingest_pb2.IngestTransactionsRequest]
     ) -> AsyncIterator[ingest_pb2.IngestTransactionsResponse]:
-        """Responses in request order; the next batch is validated while the previous one is stored."""
-        in_flight: asyncio.Task[ingest_pb2.IngestTransactionsResponse] | None = None
+        """Responses in request order, each as soon as its batch is stored.
+
+        A reader validates the next batches while earlier ones are stored; it runs at most `READ_AHEAD` batches
+        ahead, so a fast client cannot pile up memory. A bad batch fails the stream after every batch before it
+        has been answered.
+        """
+        pending: asyncio.Queue[_Pending] = asyncio.Queue(READ_AHEAD)
+
+        async def read() -> None:
+            try:
+                async for request in requests:
+                    await pending.put(asyncio.create_task(self.complete(self.prepare(request))))
+            except Exception as error:  # handed to the writer, which raises it in order
+                await pending.put(error)
+                return
+            await pending.put(None)
+
+        reader = asyncio.create_task(read())
         try:
-            async for request in requests:
-                try:
-                    prepared = self.prepare(request)
-                except PayriskError:
-                    # The previous batch is stored: answer it before failing the stream.
-                    if in_flight is not None:
-                        yield await in_flight
-                        in_flight = None
-                    raise
-                if in_flight is not None:
-                    yield await in_flight
-                in_flight = asyncio.create_task(self.complete(prepared))
-            if in_flight is not None:
-                yield await in_flight
-                in_flight = None
+            while (item := await pending.get()) is not None:
+                if isinstance(item, Exception):
+                    raise item
+                yield await item
         finally:
-            if in_flight is not None:
-                # The stream failed; what was handed to storage is still stored (and acknowledged nowhere).
-                await asyncio.shield(in_flight)
+            # Batches already handed to storage finish storing even if the client has gone.
+            reader.cancel()
 
     def prepare(self, request: ingest_pb2.IngestTransactionsRequest) -> PreparedBatch:
         if len(request.transactions) > self._max_batch_size:
