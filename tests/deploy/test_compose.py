@@ -31,9 +31,7 @@ COMPOSE_FILE = COMPOSE_DIR / "docker-compose.yml"
 # Images that are a lone binary (no shell, no client): no in-container health check is possible.
 NO_HEALTHCHECK_POSSIBLE = {"otel/opentelemetry-collector-contrib"}
 # Sources a Dockerfile copies that other work adds to the tree.
-PENDING_SOURCES = {
-    "services/ledger/chaincode": "the ledger chaincode package is not in the tree yet"
-}
+PENDING_SOURCES = {"services/ledger/chaincode": "the ledger chaincode package is not in the tree yet"}
 
 
 @cache
