@@ -66,19 +66,43 @@ class InvalidArgument(_PublicError):
 
     def to_status(self) -> status_pb2.Status:
         detail = any_pb2.Any()
-        detail.Pack(
-            error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                    for v in self.violations
-                ]
-            )
-        )
+        detail.Pack(error_details_pb2.BadRequest(field_violations=_within_budget(self.violations)))
         first = self.violations[0] if self.violations else None
-        message = f"{first.field}: {first.description}" if first else self.message
+        message = f"{_clip(first.field)}: {_clip(first.description)}" if first else _clip(self.message)
         if len(self.violations) > 1:
             message += f" (and {len(self.violations) - 1} more)"
         return status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail])
+
+
+# The status travels in trailing metadata, which clients refuse beyond 8 KiB by default (and then report
+# RESOURCE_EXHAUSTED instead of the error), so echoed values are clipped and the list is cut to fit.
+_MAX_TEXT = 200
+_DETAILS_BUDGET_BYTES = 4096
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+def _within_budget(violations: list[FieldViolation]) -> list[error_details_pb2.BadRequest.FieldViolation]:
+    kept: list[error_details_pb2.BadRequest.FieldViolation] = []
+    used = 0
+    for index, violation in enumerate(violations):
+        item = error_details_pb2.BadRequest.FieldViolation(
+            field=_clip(violation.field), description=_clip(violation.description)
+        )
+        used += item.ByteSize() + 3
+        if used > _DETAILS_BUDGET_BYTES:
+            more = len(violations) - index - 1
+            kept.append(
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=_clip(violation.field),
+                    description=f"is wrong too, as are {more} more fields not listed",
+                )
+            )
+            break
+        kept.append(item)
+    return kept
 
 
 class NotFound(_PublicError):

@@ -3,31 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from payrisk.push.v1 import push_pb2, push_pb2_grpc
 from payrisk_runtime import InvalidArgument
-from payrisk_runtime.validation import Violations, check_geo_point, check_id, valid_timestamp
+from payrisk_runtime.validation import Violations, check_id
 
 from .dismissals import Dismissals
-from .mining import environment_of
 from .mining.miner import Miner
-from .notifications import Notifier
-from .recommend import content_for, rank
-from .subscriptions import Subscriptions, check_tags
+from .notifications.notifier import Notifier
+from .queries import MAX_LIMIT, push_query
+from .recommend import Recommender
+from .subscriptions import Subscriptions
+from .topics import topics_of
 
 Context = Any
-MAX_LIMIT = 100
 MAX_NOTIFICATIONS = 1000
 
 
 class PushServicer(push_pb2_grpc.PushServiceServicer):
     def __init__(
-        self, subscriptions: Subscriptions, notifier: Notifier, miner: Miner, dismissals: Dismissals
+        self,
+        subscriptions: Subscriptions,
+        recommender: Recommender,
+        notifier: Notifier,
+        miner: Miner,
+        dismissals: Dismissals,
     ) -> None:
         self._subscriptions = subscriptions
+        self._recommender = recommender
         self._notifier = notifier
         self._miner = miner
         self._dismissals = dismissals
@@ -39,35 +44,22 @@ class PushServicer(push_pb2_grpc.PushServiceServicer):
         return push_pb2.UpdateSubscriptionResponse(subscriber_id=request.subscriber_id, tags=tags)
 
     async def RequestPush(self, request: Any, context: Context) -> push_pb2.RequestPushResponse:
-        v = Violations()
-        check_id(v, "terminal_id", request.terminal_id)
-        check_id(v, "user_id", request.user_id, required=False)
-        check_tags(v, "subscription_tags", list(request.subscription_tags))
-        if not 0 <= request.limit <= MAX_LIMIT:
-            v.add("limit", f"must be between 1 and {MAX_LIMIT}")
-        env = request.environment
-        if env.HasField("place"):
-            check_geo_point(v, "environment.place", env.place)
-        if env.HasField("time") and not valid_timestamp(env.time.seconds, env.time.nanos):
-            v.add("environment.time", "is not a valid timestamp")
-        v.raise_if_any()
-        tags = set(request.subscription_tags)
-        for subscriber in filter(None, (request.terminal_id, request.user_id)):
-            known = self._subscriptions.cached(subscriber)
-            tags |= (
-                known if known is not None else await asyncio.to_thread(self._subscriptions.tags, subscriber)
-            )
-        place = (env.place.latitude, env.place.longitude) if env.HasField("place") else None
-        when = env.time.seconds if env.HasField("time") else time.time()
-        environment = environment_of(place[0], place[1], when, env.merchant_category_code) if place else None
-        dismissed = self._dismissals.cached(request.terminal_id, request.user_id)
-        if dismissed is None:
-            dismissed = await asyncio.to_thread(self._dismissals.of, request.terminal_id, request.user_id)
-        ranked = rank(self._miner.model, tags, environment, place, dismissed, request.limit or 10)
-        contents = [content_for(o, env.locale or "zh-CN") for o in ranked.objects[:3]]
+        query = push_query(request)
+        ranked = await self._recommender.recommend(query)
+        locale = "zh-CN" if query.chinese else "en"
         return push_pb2.RequestPushResponse(
-            objects=ranked.objects, contents=contents, cold_start=ranked.cold_start
-        )
+            objects=[
+                push_pb2.PushObject(object_id=p.object_id, kind="merchant", title=p.title, score=p.score,
+                                    reasons=p.reasons)
+                for p in ranked.picks
+            ],
+            contents=[
+                push_pb2.Content(object_id=p.object_id, title=p.title, body=p.body, deep_link=p.deep_link,
+                                 locale=locale)
+                for p in ranked.picks if p.body is not None
+            ],
+            cold_start=ranked.cold_start,
+        )  # fmt: skip
 
     async def StreamNotifications(
         self, request: Any, context: Context
@@ -96,7 +88,25 @@ class PushServicer(push_pb2_grpc.PushServiceServicer):
         return push_pb2.DismissObjectResponse()
 
     async def MineBills(self, request: Any, context: Context) -> push_pb2.MineBillsResponse:
-        mined = await self._miner.mine()
+        # Shielded: a caller that gives up does not stop a run half-way (it finishes, saves and publishes).
+        run = await asyncio.shield(self._miner.mine())
+        view = self._miner.view
         return push_pb2.MineBillsResponse(
-            bills=mined, total_bills=self._miner.model.bills, topics=self._miner.model.topics
-        )
+            bills=run.bills, total_bills=view.bills, topics=view.topics, cursor=self._miner.cursor,
+            merchants=view.merchants, users=len(view.users.bills),
+        )  # fmt: skip
+
+    async def ListTopics(self, request: Any, context: Context) -> push_pb2.ListTopicsResponse:
+        if not 0 <= request.objects_per_topic <= MAX_LIMIT:
+            raise InvalidArgument.field("objects_per_topic", f"must be between 1 and {MAX_LIMIT}")
+        found = topics_of(self._miner.view, request.objects_per_topic or 10, request.locale or "zh-CN")
+        return push_pb2.ListTopicsResponse(
+            topics=[
+                push_pb2.Topic(topic=t.topic, weight=t.weight, words=t.words,
+                               objects=[push_pb2.PushObject(object_id=o.object_id, kind="merchant", title=o.title,
+                                                            score=o.score) for o in t.objects])
+                for t in found.topics
+            ],
+            tags=[push_pb2.TagTopics(tag=t.tag, bills=t.bills, topic_weights=t.weights) for t in found.tags],
+            total_bills=found.bills,
+        )  # fmt: skip

@@ -1,90 +1,117 @@
-"""Pulls offline bills from ingest's export stream, from where the last run stopped, into the model."""
+"""Mining runs: pull the bills synced since the last run, learn from them, save, and publish a new view.
+
+The model and its cursor are saved together every `save_every` bills and at the end of a run, so a restart
+carries on from the last save and never learns a bill twice. Pages are fetched ahead while the previous one is
+learnt, so ingest and push work at the same time.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
-from payrisk.common.v1 import common_pb2
-from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
-from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
-
-from ..models import MODEL_STATE
-from .environment import environment_of
-from .model import Bill, PushModel
-from .text import bill_tokens
+from . import persist
+from .bills import bill_batch
+from .model import PushModel
+from .source import BillSource, Page
+from .state import MiningState
+from .view import View
 
 logger = logging.getLogger("payrisk.push.mining")
+PREFETCH_PAGES = 2
 
 
-def bill_of(transaction: common_pb2.Transaction) -> Bill:
-    point = transaction.location.point
-    return Bill(
-        merchant_id=transaction.merchant_id,
-        tokens=bill_tokens(
-            transaction.description, list(transaction.business_tags), transaction.merchant_category_code
-        ),
-        tags=tuple(transaction.business_tags),
-        environment=environment_of(
-            point.latitude,
-            point.longitude,
-            transaction.occurred_at.seconds,
-            transaction.merchant_category_code,
-        ),
-        title=transaction.description.split(" ")[0][:60] or transaction.merchant_id,
-        latitude=point.latitude,
-        longitude=point.longitude,
-    )
+@dataclass(frozen=True)
+class MiningRun:
+    bills: int
+    seconds: float
 
 
 class Miner:
-    def __init__(self, engine: Engine, ingest: ingest_pb2_grpc.IngestServiceStub | None, topics: int) -> None:
-        self._engine = engine
-        self._ingest = ingest
-        self._run_lock = asyncio.Lock()
-        self._state_lock = threading.Lock()
-        self.cursor, self.model = self._load(topics)
+    def __init__(
+        self, state: MiningState, source: BillSource | None, topics: int, save_every: int = 200_000
+    ) -> None:
+        self._state = state
+        self._source = source
+        self._save_every = save_every
+        self._lock = asyncio.Lock()
+        saved = state.load()
+        self.cursor = saved[0] if saved else 0
+        self._model = persist.load(saved[1]) if saved else PushModel(topics)
+        # What requests read; replaced whole, never changed in place.
+        self.view: View = self._model.snapshot()
 
-    def _load(self, topics: int) -> tuple[int, PushModel]:
-        with self._engine.connect() as conn:
-            row = conn.execute(
-                select(MODEL_STATE.c.cursor, MODEL_STATE.c.model).where(MODEL_STATE.c.id == 1)
-            ).first()
-        return (int(row.cursor), PushModel.load(row.model)) if row else (0, PushModel(topics))
+    @property
+    def model(self) -> PushModel:
+        return self._model
 
-    def _save(self) -> None:
-        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        values = {"id": 1, "cursor": self.cursor, "model": self.model.dump()}
-        with self._state_lock, self._engine.begin() as conn:
-            statement = insert(MODEL_STATE).values(**values)
-            conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
+    async def mine(self) -> MiningRun:
+        """Learns every bill synced since the last run."""
+        if self._source is None:
+            return MiningRun(0, 0.0)
+        async with self._lock:
+            started = time.perf_counter()
+            mined = unsaved = 0
+            async for page in _ahead(self._source.pages(self.cursor), PREFETCH_PAGES):
+                await asyncio.to_thread(self._learn, page)
+                mined += len(page.bills)
+                unsaved += len(page.bills)
+                if unsaved >= self._save_every:
+                    await self._publish()
+                    unsaved = 0
+            if unsaved:
+                await self._publish()
+            return MiningRun(mined, time.perf_counter() - started)
 
-    async def mine(self, batch_size: int = 5000) -> int:
-        """Mines every offline bill synced since the last run; returns how many."""
-        if self._ingest is None:
-            return 0
-        async with self._run_lock:
-            request = ingest_pb2.ExportTransactionsRequest(
-                after_sequence=self.cursor, channel=common_pb2.CHANNEL_OFFLINE, batch_size=batch_size
-            )
-            mined = 0
-            async for page in self._ingest.ExportTransactions(request):
-                bills = [bill_of(r.transaction) for r in page.records]
-                await asyncio.to_thread(self.model.learn, bills)
-                self.cursor = page.cursor
-                mined += len(bills)
-            if mined:
-                await asyncio.to_thread(self._save)
-            return mined
+    def _learn(self, page: Page) -> None:
+        self._model.learn(bill_batch(page.bills))
+        self.cursor = page.cursor
+
+    async def _publish(self) -> None:
+        cursor, data = await asyncio.to_thread(lambda: (self.cursor, persist.dump(self._model)))
+        await asyncio.to_thread(self._state.save, cursor, data)
+        self.view = await asyncio.to_thread(self._model.snapshot)
 
     async def run(self, interval_seconds: float) -> None:
+        """Mines on a schedule for as long as the service runs."""
         while True:
             try:
-                mined = await self.mine()
-                if mined:
-                    logger.info("mined %d offline bills (%d in all)", mined, self.model.bills)
+                run = await self.mine()
+                if run.bills:
+                    logger.info(
+                        "mined %d offline bills in %.1f s (%d in all)",
+                        run.bills,
+                        run.seconds,
+                        self._model.bills,
+                    )
             except Exception:
                 logger.exception("mining failed; will retry")
             await asyncio.sleep(interval_seconds)
+
+
+async def _ahead(pages: AsyncIterator[Page], depth: int) -> AsyncIterator[Page]:
+    """The same pages, read up to `depth` ahead by a background task."""
+    queue: asyncio.Queue[Page | BaseException | None] = asyncio.Queue(depth)
+
+    async def fill() -> None:
+        try:
+            async for page in pages:
+                await queue.put(page)
+            await queue.put(None)
+        except Exception as error:
+            await queue.put(error)
+
+    task = asyncio.create_task(fill())
+    try:
+        while (item := await queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,147 +1,192 @@
-"""The push model: an online topic model over bills, and what it learns per tag, per merchant, per environment.
+"""The push model: a topic model over bills, and what it learns per merchant, payer, tag, device and category.
 
-Everything is a running sum, so new bills update it without recomputing the past (`learn` is incremental);
-topic mixes use the topic model's current parameters.
+Everything is a running sum, so new bills update it without recomputing the past (`learn` is incremental).
+Per merchant: topic mass, tags, time bands, amount bands, place; per payer (user): topic mass, tags and amount
+bands; per tag: its topic distribution; per device: the merchant it takes payments for. Requests never read the
+model itself: they read the immutable `View` that `snapshot` makes after learning.
 """
 
 from __future__ import annotations
 
-import pickle
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from sklearn.decomposition import LatentDirichletAllocation
-from sklearn.feature_extraction.text import HashingVectorizer
+from scipy import sparse
 
-from .environment import Environment
+from ..vocabulary import TAG_LIST
+from .arrays import Floats, Ints, Rows
+from .bills import BillBatch
+from .documents import Documents
+from .environment import AMOUNT_BANDS, BANDS, amount_bands, time_bands
+from .ids import Ids
+from .lda import OnlineLDA
+from .names import MerchantName, MerchantTexts
+from .view import View, build_view
 
-FEATURES = 2**14
-
-
-@dataclass
-class MerchantProfile:
-    title: str
-    tags: tuple[str, ...]
-    mcc: str
-    latitude: float
-    longitude: float
-    bills: int = 0
-
-
-@dataclass
-class Bill:
-    merchant_id: str
-    tokens: list[str]
-    tags: tuple[str, ...]
-    environment: Environment
-    title: str
-    latitude: float
-    longitude: float
+TAGS = len(TAG_LIST)
+# Bills per online update of the topic model.
+LDA_BATCH = 2048
 
 
-@dataclass(frozen=True)
-class MerchantArrays:
-    ids: list[str]
-    # Unit-length topic mixes, one row per merchant.
-    mixes: np.ndarray
-    bills: np.ndarray
-    latitude: np.ndarray  # radians
-    longitude: np.ndarray  # radians
-
-
-@dataclass
 class PushModel:
-    topics: int
-    bills: int = 0
-    lda: LatentDirichletAllocation | None = None
-    tag_topics: dict[str, np.ndarray] = field(default_factory=dict)
-    tag_bills: Counter[str] = field(default_factory=Counter)
-    merchant_topics: dict[str, np.ndarray] = field(default_factory=dict)
-    merchants: dict[str, MerchantProfile] = field(default_factory=dict)
-    # Bills per merchant in each environment ("cell|band"), for popularity and cold start.
-    environment_counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    # Arrays over merchants, rebuilt after learning: ranking's hot path reads nothing else.
-    _arrays: MerchantArrays | None = field(default=None, repr=False)
-    _popularity: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    def __init__(self, topics: int) -> None:
+        self.topics = topics
+        self.bills = 0
+        self.lda = OnlineLDA(topics)
+        self.documents = Documents(topics)
+        self.texts = MerchantTexts()
+        self.merchants = Ids()
+        self.payers = Ids()
+        self.devices = Ids()
+        self.mccs = Ids()
+        self.tables: dict[str, Rows] = {
+            "merchant_topics": Rows(topics),
+            "merchant_tags": Rows(TAGS),
+            "merchant_bands": Rows(len(BANDS)),
+            "merchant_amounts": Rows(len(AMOUNT_BANDS)),
+            "merchant_bills": Rows(None),
+            "merchant_latitude": Rows(None),
+            "merchant_longitude": Rows(None),
+            "merchant_located": Rows(None),
+            "merchant_mcc": Rows(None, np.int64),
+            "payer_topics": Rows(topics, np.float32),
+            "payer_tags": Rows(TAGS, np.float32),
+            "payer_amounts": Rows(len(AMOUNT_BANDS), np.float32),
+            "payer_bills": Rows(None, np.float32),
+            "device_merchant": Rows(None, np.int64),
+            "mcc_topics": Rows(topics),
+        }
+        self.tag_topics = np.zeros((TAGS, topics))
+        self.tag_bills = np.zeros(TAGS)
+        # Names already worked out, and the merchants whose texts changed since.
+        self._names: dict[int, MerchantName] = {}
+        self._renamed: set[int] = set()
 
-    def _vectorizer(self) -> HashingVectorizer:
-        # Hashing needs no vocabulary, so a new word in tomorrow's bills needs no refit.
-        return HashingVectorizer(
-            n_features=FEATURES, analyzer=lambda tokens: tokens, alternate_sign=False, norm=None
+    def _grow(self, prefix: str, rows: int) -> None:
+        for name, table in self.tables.items():
+            if name.startswith(prefix):
+                table.ensure(rows)
+
+    def learn(self, batch: BillBatch) -> None:
+        if not len(batch):
+            return
+        t = self.tables
+        merchant = self.merchants.rows(batch.merchants)
+        payer = self.payers.rows(batch.payers)
+        device = self.devices.rows(batch.devices)
+        mcc = self.mccs.rows(batch.mccs)
+        self._grow("merchant_", len(self.merchants))
+        self._grow("payer_", len(self.payers))
+        self._grow("device_", len(self.devices))
+        self._grow("mcc_", len(self.mccs))
+
+        documents = self.documents.ids(batch.documents)
+        mixes = self._topic_mixes(documents)
+        unique, inverse, counts = np.unique(documents, return_inverse=True, return_counts=True)
+        document_mixes = np.column_stack(
+            [np.bincount(inverse, weights=mixes[:, k], minlength=len(unique)) for k in range(self.topics)]
         )
 
-    def learn(self, bills: list[Bill]) -> None:
-        if not bills:
-            return
-        # Identical bills (same shop, same items) are one document to the topic model: learnt and mixed once.
-        distinct: dict[tuple[str, ...], int] = {}
-        rows = [distinct.setdefault(tuple(b.tokens), len(distinct)) for b in bills]
-        counts = self._vectorizer().transform(list(distinct))
-        if self.lda is None:
-            self.lda = LatentDirichletAllocation(
-                n_components=self.topics, learning_method="online", random_state=0, total_samples=1_000_000
+        ones = np.ones(len(batch))
+        bands, amounts = time_bands(batch.seconds), amount_bands(batch.amount_minor)
+        t["merchant_topics"].add(merchant, mixes)
+        t["merchant_bills"].add(merchant, ones)
+        t["merchant_bands"].add_pairs(merchant, bands)
+        t["merchant_amounts"].add_pairs(merchant, amounts)
+        located = batch.located
+        t["merchant_latitude"].add(merchant[located], batch.latitude[located])
+        t["merchant_longitude"].add(merchant[located], batch.longitude[located])
+        t["merchant_located"].add(merchant[located], ones[located])
+        t["merchant_mcc"].values[merchant] = mcc
+        t["mcc_topics"].add(mcc, mixes)
+        t["payer_topics"].add(payer, mixes)
+        t["payer_bills"].add(payer, ones)
+        t["payer_amounts"].add_pairs(payer, amounts)
+        t["device_merchant"].values[device] = merchant
+
+        # Tags per document, then per merchant and payer through their bills of each document.
+        owners, tags = self.documents.tag_pairs(unique)
+        document_tags = sparse.csr_matrix((np.ones(len(tags)), (owners, tags)), shape=(len(unique), TAGS))
+        self._add_tags("merchant_tags", merchant, inverse, document_tags)
+        self._add_tags("payer_tags", payer, inverse, document_tags)
+        self.tag_topics += document_tags.T @ document_mixes
+        self.tag_bills += document_tags.T @ counts.astype(np.float64)
+
+        self.texts.observe(merchant, documents)
+        self._renamed.update(np.unique(merchant).tolist())
+        self.bills += len(batch)
+
+    def _topic_mixes(self, documents: Ints) -> Floats:
+        """Each bill's topic mix, learning from the bills in small mini-batches: many small online updates
+        find topics sooner than a few big ones."""
+        mixes = np.empty((len(documents), self.topics))
+        for start in range(0, len(documents), LDA_BATCH):
+            part = documents[start : start + LDA_BATCH]
+            unique, inverse, counts = np.unique(part, return_inverse=True, return_counts=True)
+            fresh = self.lda.rng.gamma(100.0, 0.01, (len(unique), self.topics))
+            inferred = self.lda.learn(
+                self.documents.matrix(unique), counts.astype(np.float64), self.documents.start(unique, fresh)
             )
-        self.lda.partial_fit(counts)
-        mixes = self.lda.transform(counts)[rows]
-        for bill, mix in zip(bills, mixes, strict=True):
-            for tag in bill.tags:
-                self.tag_topics[tag] = self.tag_topics.get(tag, np.zeros(self.topics)) + mix
-                self.tag_bills[tag] += 1
-            merchant = bill.merchant_id
-            self.merchant_topics[merchant] = self.merchant_topics.get(merchant, np.zeros(self.topics)) + mix
-            profile = self.merchants.setdefault(
-                merchant,
-                MerchantProfile(bill.title, bill.tags, bill.environment.mcc, bill.latitude, bill.longitude),
-            )
-            profile.bills += 1
-            self.environment_counts[bill.environment.key][merchant] += 1
-            self.environment_counts[bill.environment.band][merchant] += 1
-        self.bills += len(bills)
-        self._arrays = None
-        self._popularity = {}
+            self.documents.remember(unique, inferred.gamma)
+            mixes[start : start + LDA_BATCH] = inferred.mixes[inverse]
+        return mixes
 
-    def arrays(self) -> MerchantArrays:
-        if self._arrays is None:
-            ids = list(self.merchant_topics)
-            rows = np.array([self.merchant_topics[m] for m in ids]) if ids else np.zeros((0, self.topics))
-            norms = np.linalg.norm(rows, axis=1, keepdims=True)
-            self._arrays = MerchantArrays(
-                ids=ids,
-                mixes=rows / np.where(norms == 0, 1, norms),
-                bills=np.array([self.merchants[m].bills for m in ids], dtype=float),
-                latitude=np.radians([self.merchants[m].latitude for m in ids]),
-                longitude=np.radians([self.merchants[m].longitude for m in ids]),
-            )
-        return self._arrays
+    def _add_tags(self, table: str, rows: Ints, inverse: Ints, document_tags: sparse.csr_matrix) -> None:
+        bills = sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, inverse)), shape=(int(rows.max()) + 1, document_tags.shape[0])
+        )
+        counts = (bills @ document_tags).tocoo()
+        self.tables[table].add_pairs(counts.row.astype(np.int64), counts.col.astype(np.int64), counts.data)
 
-    def popularity(self, key: str) -> np.ndarray:
-        """Bills per merchant (in `arrays()` order) in an environment: "cell|band", or a band alone."""
-        counts = self._popularity.get(key)
-        if counts is None:
-            in_environment = self.environment_counts.get(key, Counter())
-            counts = np.array([in_environment.get(m, 0) for m in self.arrays().ids], dtype=float)
-            self._popularity[key] = counts
-        return counts
+    def snapshot(self) -> View:
+        descriptions = [key[0] for key in self.documents.keys]
+        for merchant in self._renamed:
+            self._names[merchant] = self.texts.name(merchant, descriptions)
+        self._renamed.clear()
+        names = [self._names.get(m, MerchantName("", "", ())) for m in range(len(self.merchants))]
+        return build_view(self, names)
 
-    def topic_mix(self, tag: str) -> np.ndarray | None:
-        total = self.tag_topics.get(tag)
-        if total is None:
-            return None
-        mix: np.ndarray = total / total.sum()
-        return mix
+    def state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Everything needed to carry on learning, as arrays and JSON-able values (see `persist`)."""
+        arrays: dict[str, Any] = {name: table.values for name, table in self.tables.items()}
+        documents, document_meta = self.documents.state()
+        text_merchants, text_documents, text_counts = self.texts.pairs()
+        arrays |= documents | {
+            "lda_lambda": self.lda.lam,
+            "tag_topics": self.tag_topics,
+            "tag_bills": self.tag_bills,
+            "text_merchants": text_merchants,
+            "text_documents": text_documents,
+            "text_counts": text_counts,
+        }
+        meta = document_meta | {
+            "topics": self.topics,
+            "bills": self.bills,
+            "lda_updates": self.lda.updates,
+            "lda_documents": self.lda.documents,
+            "merchants": self.merchants.ids,
+            "payers": self.payers.ids,
+            "devices": self.devices.ids,
+            "mccs": self.mccs.ids,
+        }
+        return arrays, meta
 
-    def merchant_mix(self, merchant_id: str) -> np.ndarray:
-        total = self.merchant_topics[merchant_id]
-        mix: np.ndarray = total / total.sum()
-        return mix
-
-    def dump(self) -> bytes:
-        return pickle.dumps(self)
-
-    @staticmethod
-    def load(data: bytes) -> PushModel:
-        # Only ever the service's own state from its own database.
-        model = pickle.loads(data)  # noqa: S301
-        assert isinstance(model, PushModel)
+    @classmethod
+    def from_state(cls, arrays: dict[str, Any], meta: dict[str, Any]) -> PushModel:
+        model = cls(int(meta["topics"]))
+        model.bills = int(meta["bills"])
+        model.lda.lam = np.asarray(arrays["lda_lambda"], dtype=np.float64).reshape(model.topics, -1)
+        model.lda.updates = int(meta["lda_updates"])
+        model.lda.documents = int(meta["lda_documents"])
+        model.documents = Documents.from_state(model.topics, arrays, meta)
+        model.texts = MerchantTexts.from_pairs(
+            arrays["text_merchants"], arrays["text_documents"], arrays["text_counts"]
+        )
+        model.merchants, model.payers = Ids(meta["merchants"]), Ids(meta["payers"])
+        model.devices, model.mccs = Ids(meta["devices"]), Ids(meta["mccs"])
+        for name in model.tables:
+            model.tables[name] = Rows.of(arrays[name])
+        model.tag_topics = np.asarray(arrays["tag_topics"], dtype=np.float64)
+        model.tag_bills = np.asarray(arrays["tag_bills"], dtype=np.float64)
+        model._renamed = set(range(len(model.merchants)))
         return model

@@ -1,0 +1,1 @@
+"""Ranking push objects for a request from the mined model."""

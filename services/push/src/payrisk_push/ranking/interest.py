@@ -1,0 +1,69 @@
+"""What a push request is interested in, over tags and over topics, fused from everything known about it.
+
+- Subscription tags: each tag with enough mined bills brings its own column and its topic distribution (the
+  tag's features fused with those of its related topics).
+- The user's own mined bills, weighted by how many there are.
+- The category of the place the request comes from: what payers who pay there also pay for (weakly).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..mining.arrays import Floats
+from ..mining.view import TAG_SHARE, View
+from ..vocabulary import TAG_INDEX, TAG_LIST, expand
+
+# A tag needs this many mined bills before its topic distribution is trusted.
+MIN_TAG_BILLS = 20
+# A user's own bills count as much as their subscription once they have this many.
+HISTORY_HALF_WEIGHT = 5.0
+# How much the category of the current place shapes an otherwise personal interest.
+PLACE_CATEGORY_WEIGHT = 0.15
+
+
+@dataclass(frozen=True)
+class Interest:
+    # Over tag columns then topic columns (the columns of View.evidence), weighted by how much each kind of
+    # evidence counts (TAG_SHARE for tags); all zeros when nothing is known.
+    wanted: Floats
+    # Known subscription tags (groups expanded) that carried weight.
+    subscribed: frozenset[str]
+    history_bills: int
+    # The user's usual amount bands, when known.
+    amounts: Floats | None
+
+    @property
+    def personal(self) -> bool:
+        return bool(self.subscribed) or self.history_bills > 0
+
+    @property
+    def tags(self) -> Floats:
+        """The distribution over tag columns."""
+        tags: Floats = self.wanted[: len(TAG_LIST)] / TAG_SHARE
+        return tags
+
+
+def interest_of(view: View, tags: frozenset[str], user_id: str, mcc: str) -> Interest:
+    parts: list[tuple[float, Floats]] = []
+    known = sorted(t for t in expand(tags) if view.tag_bill_counts.get(t, 0) >= MIN_TAG_BILLS) if tags else []
+    if known:
+        parts.append((1.0, view.tag_wanted[[TAG_INDEX[t] for t in known]].mean(axis=0)))
+    history, amounts = 0, None
+    row = view.users.row(user_id)
+    if row is not None:
+        history = int(view.users.bills[row])
+        parts.append((history / (history + HISTORY_HALF_WEIGHT), view.users.wanted[row]))
+        amounts = view.users.amounts[row]
+    if parts and mcc in view.mcc_wanted:
+        parts.append((PLACE_CATEGORY_WEIGHT, view.mcc_wanted[mcc]))
+    if not parts:
+        return Interest(np.zeros(view.evidence.shape[1]), frozenset(), 0, None)
+    if len(parts) == 1:
+        wanted = parts[0][1]
+    else:
+        total = sum(w for w, _ in parts)
+        wanted = sum((part * (w / total) for w, part in parts), np.zeros(view.evidence.shape[1]))
+    return Interest(wanted, frozenset(known), history, amounts)
