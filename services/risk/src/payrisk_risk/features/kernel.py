@@ -1,0 +1,102 @@
+"""The ring update as one compiled loop (numba), when numba is installed: about twenty times the array version.
+
+It takes the rows one by one in time order, so each row sees exactly the rows before it: the semantics of
+`Ring.read` + `earlier_in_batch` + `Ring.add`, which remain the reference (and the fallback without numba);
+the tests hold the two to the same results. The loop releases the GIL, so it runs beside other requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .columns import Bools, Ints
+
+Observe = Callable[..., None]
+Values = npt.NDArray[np.float32]
+
+
+def _ring_observe(
+    values: Any,
+    latest: Any,
+    slots: Any,
+    buckets: Any,
+    order: Any,
+    counted: Any,
+    rows: Any,
+    spans: Any,
+    out: Any,
+) -> None:  # pragma: no cover - compiled
+    cells = values.shape[1]
+    channels = values.shape[2]
+    widest = 0
+    for w in range(spans.shape[0]):
+        widest = max(widest, spans[w])
+    for k in range(order.shape[0]):
+        r = order[k]
+        s = slots[r]
+        if s < 0:
+            continue
+        b = buckets[r]
+        newest = latest[s]
+        for w in range(spans.shape[0]):
+            for c in range(channels):
+                out[w, r, c] = 0.0
+        for age in range(widest):
+            q = b - age
+            if q > newest:
+                continue
+            if q <= newest - cells:
+                break
+            cell = q % cells
+            for w in range(spans.shape[0]):
+                if age < spans[w]:
+                    for c in range(channels):
+                        out[w, r, c] += values[s, cell, c]
+        if not counted[r]:
+            continue
+        if b > newest:
+            advance = b - newest
+            if advance >= cells:
+                values[s, :, :] = 0.0
+            else:
+                for step in range(1, advance + 1):
+                    values[s, (newest + step) % cells, :] = 0.0
+            latest[s] = b
+            newest = b
+        if b > newest - cells:
+            cell = b % cells
+            for c in range(channels):
+                values[s, cell, c] += rows[r, c]
+
+
+def _compile() -> Observe | None:
+    try:
+        import numba  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    compiled: Observe = numba.njit(nogil=True, cache=True)(_ring_observe)
+    return compiled
+
+
+RING_OBSERVE = _compile()
+
+
+def observe_ring(
+    values: Values,
+    latest: Ints,
+    slots: Ints,
+    buckets: Ints,
+    order: Ints,
+    counted: Bools,
+    rows: Values,
+    spans: list[int],
+) -> npt.NDArray[np.float64]:
+    """(windows, n, channels) sums before each row (NaN where the slot is negative); counts the counted rows."""
+    assert RING_OBSERVE is not None
+    out = np.full((len(spans), len(slots), values.shape[2]), np.nan)
+    RING_OBSERVE(values, latest, slots, buckets, order, counted, rows, np.asarray(spans, dtype=np.int64), out)
+    return out

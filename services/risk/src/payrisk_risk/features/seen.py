@@ -1,0 +1,61 @@
+"""The transaction ids already counted, so that scoring one twice (a retry, a replay) counts it once.
+
+Ids are kept as 64-bit hashes in two generations of sorted arrays (8 bytes per id, vectorised lookups)
+plus a small set of the newest; at least `capacity / 2` of the most recent ids are always remembered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .columns import Bools, Ints
+
+_TAIL = 65_536
+
+
+class SeenIds:
+    def __init__(self, capacity: int) -> None:
+        self._generation_size = max(1, capacity // 2)
+        self._previous: Ints = np.zeros(0, dtype=np.int64)
+        self._current: Ints = np.zeros(0, dtype=np.int64)
+        self._tail: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self._previous) + len(self._current) + len(self._tail)
+
+    def add_new(self, ids: Sequence[str]) -> Bools:
+        """Marks each id as seen; True where this is its first sighting (also within `ids`)."""
+        # Python's string hash: 64 bits, stable within the process, which is all this memory lives for.
+        hashes = np.fromiter((hash(i) for i in ids), dtype=np.int64, count=len(ids))
+        _, first = np.unique(hashes, return_index=True)
+        new = np.zeros(len(ids), dtype=np.bool_)
+        new[first] = True
+        new &= ~self._contains(hashes)
+        self._tail.update(hashes[new].tolist())
+        if len(self._tail) >= _TAIL:
+            self._merge_tail()
+        return new
+
+    def _contains(self, hashes: Ints) -> Bools:
+        found = _in_sorted(self._current, hashes) | _in_sorted(self._previous, hashes)
+        tail = self._tail
+        found |= np.fromiter((h in tail for h in hashes.tolist()), dtype=np.bool_, count=len(hashes))
+        return found
+
+    def _merge_tail(self) -> None:
+        # A merge of sorted arrays (linear), not a sort of the whole generation.
+        fresh = np.sort(np.fromiter(self._tail, dtype=np.int64, count=len(self._tail)))
+        self._current = np.insert(self._current, np.searchsorted(self._current, fresh), fresh)
+        self._tail = set()
+        if len(self._current) >= self._generation_size:
+            self._previous, self._current = self._current, np.zeros(0, dtype=np.int64)
+
+
+def _in_sorted(haystack: Ints, needles: Ints) -> Bools:
+    if len(haystack) == 0:
+        return np.zeros(len(needles), dtype=np.bool_)
+    at = np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)
+    found: Bools = haystack[at] == needles
+    return found

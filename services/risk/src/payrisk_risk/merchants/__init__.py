@@ -1,0 +1,1 @@
+"""Merchant risk: registration risk, indicator risk over a window, and the risky transactions."""

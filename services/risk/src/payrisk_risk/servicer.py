@@ -1,0 +1,151 @@
+"""RiskService over gRPC: translates between protobuf and the domain code, nothing more."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from payrisk.risk.v1 import risk_pb2, risk_pb2_grpc
+from payrisk_runtime import FailedPrecondition
+
+from . import convert, validation
+from .clients import Downstream
+from .coalescing import Coalescer
+from .merchants.assessor import MerchantAssessor
+from .model.lifecycle import ModelLifecycle, TrainingPlan
+from .model.sources import ingest_batches
+from .scoring import Scored, Scorer
+from .settlement.reviewer import SettlementReviewer
+
+Context = Any
+
+
+class Graph(Protocol):
+    """Scenario matching and device security (payrisk_risk.graph_api.GraphApi)."""
+
+    async def match_scenarios(
+        self, request: risk_pb2.MatchScenariosRequest
+    ) -> risk_pb2.MatchScenariosResponse: ...
+
+    async def build_knowledge_base(
+        self, request: risk_pb2.BuildScenarioKnowledgeBaseRequest
+    ) -> risk_pb2.BuildScenarioKnowledgeBaseResponse: ...
+
+    async def assess_device(self, request: risk_pb2.AssessDeviceRequest) -> risk_pb2.AssessDeviceResponse: ...
+
+
+class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
+    def __init__(
+        self,
+        scorer: Scorer,
+        coalescer: Coalescer,
+        lifecycle: ModelLifecycle,
+        assessor: MerchantAssessor,
+        reviewer: SettlementReviewer,
+        graph: Graph | None,
+        *,
+        max_batch_size: int,
+        merchant_window_days: int,
+        training_defaults: tuple[int, int],
+        downstream: Downstream,
+    ) -> None:
+        self._scorer = scorer
+        self._coalescer = coalescer
+        self._lifecycle = lifecycle
+        self._assessor = assessor
+        self._reviewer = reviewer
+        self._graph = graph
+        self._max_batch = max_batch_size
+        self._window_days = merchant_window_days
+        self._training_defaults = training_defaults
+        self._downstream = downstream
+
+    # --- scoring ---
+
+    def _respond(self, scored: Scored, response: Any) -> Any:
+        decided_at = Timestamp()
+        decided_at.FromNanoseconds(time.time_ns())
+        convert.decisions(scored, decided_at, response.decisions)
+        return response
+
+    async def ScoreTransactions(self, request: Any, context: Context) -> risk_pb2.ScoreTransactionsResponse:
+        cols, rejected = validation.screen(request.transactions, self._max_batch)
+        scored = await self._coalescer.score(cols)
+        return self._respond(scored, risk_pb2.ScoreTransactionsResponse(rejected=rejected))  # type: ignore[no-any-return]
+
+    async def StreamScores(
+        self, request_iterator: AsyncIterator[risk_pb2.StreamScoresRequest], context: Context
+    ) -> AsyncIterator[risk_pb2.StreamScoresResponse]:
+        """Responses in request order, each batch decided on the event loop (see coalescing.py for why)."""
+        async for request in request_iterator:
+            cols, rejected = validation.screen(request.transactions, self._max_batch)
+            response = risk_pb2.StreamScoresResponse(batch_id=request.batch_id, rejected=rejected)
+            yield self._respond(self._scorer.score(cols), response)
+            # Other calls get their turn between batches.
+            await asyncio.sleep(0)
+
+    # --- merchants and settlement ---
+
+    async def AssessMerchant(self, request: Any, context: Context) -> risk_pb2.AssessMerchantResponse:
+        merchant_id, start_us, end_us = validation.merchant_window(
+            request, self._window_days, time.time_ns() // 1000
+        )
+        result = await self._assessor.assess_window(merchant_id, start_us, end_us)
+        return risk_pb2.AssessMerchantResponse(assessment=convert.assessment_to_proto(result))
+
+    async def ReviewSettlement(self, request: Any, context: Context) -> risk_pb2.ReviewSettlementResponse:
+        return await self._reviewer.review(validation.instruction(request))
+
+    # --- model lifecycle ---
+
+    async def TrainModel(self, request: Any, context: Context) -> risk_pb2.TrainModelResponse:
+        delay, test = self._training_defaults
+        wanted = validation.training(request, delay, test)
+        batches = ingest_batches(self._downstream.need_ingest(), wanted.start_us, wanted.end_us)
+        meta = await self._lifecycle.train(
+            batches, TrainingPlan(wanted.delay_days, wanted.test_days, wanted.activate)
+        )
+        active = self._lifecycle.active_version == meta.version
+        return risk_pb2.TrainModelResponse(
+            model=convert.model_info(meta, active, self._lifecycle.is_compiled(meta.version))
+        )
+
+    async def ListModels(self, request: Any, context: Context) -> risk_pb2.ListModelsResponse:
+        active = self._lifecycle.active_version
+        metas = await asyncio.to_thread(self._lifecycle.registry.versions)
+        return risk_pb2.ListModelsResponse(
+            models=[
+                convert.model_info(m, m.version == active, self._lifecycle.is_compiled(m.version))
+                for m in metas
+            ]
+        )
+
+    async def ActivateModel(self, request: Any, context: Context) -> risk_pb2.ActivateModelResponse:
+        model = await self._lifecycle.activate(validation.model_version(request.version))
+        return risk_pb2.ActivateModelResponse(
+            model=convert.model_info(model.meta, True, model.compiled is not None)
+        )
+
+    # --- relation graph and devices ---
+
+    def _need_graph(self) -> Graph:
+        if self._graph is None:
+            raise FailedPrecondition(
+                "scenario matching and device assessment need ingest and the ledger: set "
+                "PAYRISK_RISK_INGEST_ADDRESS and PAYRISK_RISK_LEDGER_ADDRESS"
+            )
+        return self._graph
+
+    async def MatchScenarios(self, request: Any, context: Context) -> risk_pb2.MatchScenariosResponse:
+        return await self._need_graph().match_scenarios(request)
+
+    async def BuildScenarioKnowledgeBase(
+        self, request: Any, context: Context
+    ) -> risk_pb2.BuildScenarioKnowledgeBaseResponse:
+        return await self._need_graph().build_knowledge_base(request)
+
+    async def AssessDevice(self, request: Any, context: Context) -> risk_pb2.AssessDeviceResponse:
+        return await self._need_graph().assess_device(request)
