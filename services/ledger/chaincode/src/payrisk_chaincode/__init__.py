@@ -1,0 +1,1 @@
+"""payrisk's chaincode: fund freezes and Merkle-root anchors on the `payrisk` channel."""
