@@ -10,48 +10,10 @@ import pytest
 from ingest_factories import transaction
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
-from payrisk.risk.v1 import risk_pb2, risk_pb2_grpc
 from payrisk_ingest.app import start
 from payrisk_ingest.settings import IngestSettings
 
 pytestmark = pytest.mark.slow
-
-
-class RiskThatDeclinesLargeAmounts(risk_pb2_grpc.RiskServiceServicer):
-    """Stands in for the risk service: a rule instead of a model, same contract."""
-
-    def __init__(self) -> None:
-        self.hang = asyncio.Event()
-        self.calls = 0
-
-    async def ScoreTransactions(self, request, context):
-        self.calls += 1
-        if self.hang.is_set():
-            await asyncio.sleep(60)
-        return risk_pb2.ScoreTransactionsResponse(
-            decisions=[
-                common_pb2.Decision(
-                    transaction_id=tx.transaction_id,
-                    score=0.9 if tx.amount.minor_units > 5000 else 0.1,
-                    outcome=common_pb2.OUTCOME_DECLINE
-                    if tx.amount.minor_units > 5000
-                    else common_pb2.OUTCOME_APPROVE,
-                    model_version="rule-1",
-                )
-                for tx in request.transactions
-            ]
-        )
-
-
-@pytest.fixture
-async def risk():
-    servicer = RiskThatDeclinesLargeAmounts()
-    server = grpc.aio.server()
-    risk_pb2_grpc.add_RiskServiceServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    yield servicer, f"127.0.0.1:{port}", server
-    await server.stop(0)
 
 
 async def started_ingest(tmp_path: Path, risk_address: str):

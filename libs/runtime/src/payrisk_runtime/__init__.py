@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._app import ServiceApp
     from ._auth import AuthorizationInterceptor, Caller, caller
+    from ._backoff import Backoff
     from ._channels import insecure_channel, open_channel
     from ._db import create_db_engine, is_sqlite, migrate, session_scope
     from ._errors import (
@@ -38,6 +39,7 @@ _HOMES = {
     "ServiceApp": "._app",
     "AlreadyExists": "._errors",
     "AuthorizationInterceptor": "._auth",
+    "Backoff": "._backoff",
     "Caller": "._auth",
     "FailedPrecondition": "._errors",
     "FieldViolation": "._errors",
@@ -81,6 +83,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "AlreadyExists",
     "AuthorizationInterceptor",
+    "Backoff",
     "Caller",
     "FailedPrecondition",
     "FieldViolation",

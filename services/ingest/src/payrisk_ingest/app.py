@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 
 from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
+from payrisk.ledger.v1 import ledger_pb2_grpc
 from payrisk_runtime import (
     GrpcServer,
     Registration,
@@ -18,6 +19,7 @@ from payrisk_runtime import (
 )
 from sqlalchemy import Engine
 
+from .anchoring import DecisionAnchorer
 from .ingestion import TransactionIngestor
 from .offline import BillSync
 from .scoring import NoScorer, RiskScorer, Scorer, UnscoredSweeper
@@ -48,6 +50,17 @@ async def start(settings: IngestSettings) -> IngestApp:
         channel = open_channel(settings.risk_address, settings.tls())
         channels.append(channel)
         scorer = RiskScorer(channel, settings.scoring_deadline_seconds)
+    anchorer = None
+    if settings.ledger_address:
+        ledger_channel = open_channel(settings.ledger_address, settings.tls())
+        channels.append(ledger_channel)
+        anchorer = DecisionAnchorer(
+            store.anchors,
+            ledger_pb2_grpc.LedgerServiceStub(ledger_channel),
+            batch_size=settings.anchor_batch_size,
+            interval_seconds=settings.anchor_interval_seconds,
+            deadline_seconds=settings.anchor_deadline_seconds,
+        )
     servicer = IngestServicer(
         store,
         TransactionIngestor(store.transactions, scorer, settings.max_batch_size),
@@ -70,6 +83,8 @@ async def start(settings: IngestSettings) -> IngestApp:
     await app.start()
     if settings.risk_address:
         app.spawn(UnscoredSweeper(store.transactions, scorer, settings.rescore_interval_seconds).run())
+    if anchorer is not None:
+        app.spawn(anchorer.run())
     if settings.endpoints_file:
         record_endpoint(settings.endpoints_file, "ingest", app.address)
     logger.info("ingest listening on %s", app.address)

@@ -7,7 +7,7 @@ filter or sum on: every extra column costs on the ingestion hot path.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, SmallInteger, Table, text
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, LargeBinary, SmallInteger, Table, text
 from sqlmodel import Field, SQLModel
 
 
@@ -62,9 +62,28 @@ class TransactionRow(SQLModel, table=True):
     label_scenario: str | None = Field(default=None, max_length=64)
     labeled_at_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     bill_id: str | None = Field(default=None, max_length=128)
+    # From the decision, for the review queue: payrisk.common.v1.Outcome (0 while undecided) and the score.
+    outcome: int = Field(default=0, sa_column=Column(SmallInteger, nullable=False, default=0))
+    score: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    # The ledger batch the decision is (being) anchored in.
+    anchor_batch: str | None = Field(default=None, max_length=64)
 
     __table_args__ = (
         Index("ix_transactions_merchant_time", "merchant_id", "occurred_at_us"),
+        # Partial, like the next: only what analysts review, newest first.
+        Index(
+            "ix_transactions_to_review",
+            "seq",
+            sqlite_where=text("outcome >= 2"),
+            postgresql_where=text("outcome >= 2"),
+        ),
+        # Decided but not yet in an anchor batch: what the anchorer picks up next.
+        Index(
+            "ix_transactions_unanchored",
+            "seq",
+            sqlite_where=text("scoring_state = 1 AND anchor_batch IS NULL"),
+            postgresql_where=text("scoring_state = 1 AND anchor_batch IS NULL"),
+        ),
         # Partial: only transactions waiting for a decision are in it, so ingesting without scoring never
         # touches it and the sweeper finds the waiting ones without a scan.
         Index(
@@ -102,9 +121,40 @@ class DeviceEventRow(SQLModel, table=True):
     detected_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class DecisionBatchRow(SQLModel, table=True):
+    """A batch of decisions reserved for one ledger anchor: kept until the ledger has confirmed it."""
+
+    __tablename__ = "decision_batches"
+
+    batch_id: str = Field(primary_key=True, max_length=64)
+    created_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    # Set once the receipts are stored.
+    anchored_at_us: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+    __table_args__ = (
+        Index(
+            "ix_decision_batches_pending",
+            "created_at_us",
+            sqlite_where=text("anchored_at_us IS NULL"),
+            postgresql_where=text("anchored_at_us IS NULL"),
+        ),
+    )
+
+
+class DecisionReceiptRow(SQLModel, table=True):
+    __tablename__ = "decision_receipts"
+
+    transaction_id: str = Field(primary_key=True, max_length=128)
+    batch_id: str = Field(max_length=64)
+    # A serialised payrisk.ledger.v1.Receipt.
+    receipt: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
 # The tables as SQLAlchemy Core objects, for bulk statements on hot paths.
 MERCHANTS: Table = MerchantRow.__table__  # type: ignore[attr-defined]
 DEVICES: Table = DeviceRow.__table__  # type: ignore[attr-defined]
 TRANSACTIONS: Table = TransactionRow.__table__  # type: ignore[attr-defined]
 OFFLINE_BILLS: Table = OfflineBillRow.__table__  # type: ignore[attr-defined]
 DEVICE_EVENTS: Table = DeviceEventRow.__table__  # type: ignore[attr-defined]
+DECISION_BATCHES: Table = DecisionBatchRow.__table__  # type: ignore[attr-defined]
+DECISION_RECEIPTS: Table = DecisionReceiptRow.__table__  # type: ignore[attr-defined]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2
+from payrisk.ledger.v1 import ledger_pb2
 
+from .anchoring.content import anchored_content
 from .models import DeviceEventRow, OfflineBillRow, TransactionRow
 
 
@@ -12,7 +14,9 @@ def transaction_from_row(row: TransactionRow) -> common_pb2.Transaction:
     return common_pb2.Transaction.FromString(row.payload)
 
 
-def record_from_row(row: TransactionRow) -> ingest_pb2.TransactionRecord:
+def record_from_row(
+    row: TransactionRow, receipt: ledger_pb2.Receipt | None = None
+) -> ingest_pb2.TransactionRecord:
     record = ingest_pb2.TransactionRecord(
         transaction=transaction_from_row(row),
         settlement_status=row.settlement_status,  # type: ignore[arg-type]
@@ -25,6 +29,9 @@ def record_from_row(row: TransactionRow) -> ingest_pb2.TransactionRecord:
     record.ingested_at.FromMicroseconds(row.ingested_at_us)
     if row.decision:
         record.decision.ParseFromString(row.decision)
+        if receipt is not None:
+            record.decision_receipt.CopyFrom(receipt)
+            record.anchored_decision = anchored_content(row.transaction_id, row.payload, row.decision)
     return record
 
 

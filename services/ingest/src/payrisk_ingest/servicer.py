@@ -24,6 +24,7 @@ from .offline import MAX_SEQUENCE, BillSync
 from .records import bill_from_row, event_from_row, record_from_row
 from .registration import register_devices, register_merchants
 from .store import IngestStore, TransactionFilter
+from .validation import list_min_score, list_outcomes
 
 Context = Any
 MAX_EXPORT_BATCH = 10_000
@@ -122,7 +123,10 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         row = await asyncio.to_thread(self._store.transactions.get, request.transaction_id)
         if row is None:
             raise NotFound(f"transaction {request.transaction_id} not found")
-        return ingest_pb2.GetTransactionResponse(record=record_from_row(row))
+        receipts = await asyncio.to_thread(self._store.anchors.receipts, [row.transaction_id])
+        return ingest_pb2.GetTransactionResponse(
+            record=record_from_row(row, receipts.get(row.transaction_id))
+        )
 
     async def ListTransactions(self, request: Any, context: Context) -> ingest_pb2.ListTransactionsResponse:
         size = paging.page_size(request.page_size)
@@ -137,9 +141,22 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             start_us=start_us,
             end_us=end_us,
             settlement_status=request.settlement_status,
+            outcomes=list_outcomes(request.outcomes),
+            min_score=list_min_score(request.min_score),
         )
-        rows = await asyncio.to_thread(self._store.transactions.page, filters, int(after or 0), size + 1)
-        response = ingest_pb2.ListTransactionsResponse(records=[record_from_row(r) for r in rows[:size]])
+        rows = await asyncio.to_thread(
+            self._store.transactions.page,
+            filters,
+            int(after or 0),
+            size + 1,
+            newest_first=request.newest_first,
+        )
+        receipts = await asyncio.to_thread(
+            self._store.anchors.receipts, [r.transaction_id for r in rows[:size]]
+        )
+        response = ingest_pb2.ListTransactionsResponse(
+            records=[record_from_row(r, receipts.get(r.transaction_id)) for r in rows[:size]]
+        )
         if len(rows) > size:
             response.next_page_token = paging.encode_token(str(rows[size - 1].seq))
         return response

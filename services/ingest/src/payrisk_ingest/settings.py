@@ -18,3 +18,10 @@ class IngestSettings(ServiceSettings):
     # How often transactions left unscored are retried.
     rescore_interval_seconds: float = Field(default=10.0, gt=0)
     max_batch_size: int = Field(default=10_000, gt=0)
+    # Address of the ledger service; decisions are anchored on it when set.
+    ledger_address: str = ""
+    # Decisions per ledger anchor (one Merkle root, one ledger transaction), and how often new ones are looked for.
+    anchor_batch_size: int = Field(default=1000, gt=0, le=10_000)
+    anchor_interval_seconds: float = Field(default=1.0, gt=0)
+    # How long one anchoring call may take (a Fabric commit is a few hundred milliseconds).
+    anchor_deadline_seconds: float = Field(default=30.0, gt=0)

@@ -155,3 +155,24 @@ def device_violations(d: common_pb2.Device, prefix: str) -> Violations:
         v.add(f"{prefix}.public_key_pem", "is required")
     check_tags(v, f"{prefix}.business_tags", d.business_tags)
     return v
+
+
+_OUTCOMES = frozenset(common_pb2.Outcome.values()) - {common_pb2.OUTCOME_UNSPECIFIED}
+
+
+def list_outcomes(outcomes: Sequence[int]) -> tuple[int, ...]:
+    """The outcomes a listing asks for, or InvalidArgument naming the first unknown one."""
+    v = Violations()
+    for index, outcome in enumerate(outcomes):
+        if outcome not in _OUTCOMES:
+            v.add(f"outcomes[{index}]", "must be APPROVE, REVIEW or DECLINE")
+    v.raise_if_any()
+    return tuple(sorted(set(outcomes)))
+
+
+def list_min_score(score: float) -> float:
+    if not 0.0 <= score <= 1.0:  # also refuses NaN
+        v = Violations()
+        v.add("min_score", "must be within [0, 1]")
+        v.raise_if_any()
+    return score

@@ -123,12 +123,14 @@ class TransactionStore:
         return found
 
     def record_decisions(self, decisions: Iterable[common_pb2.Decision]) -> None:
-        rows = [(ingest_pb2.SCORING_STATE_SCORED, d.SerializeToString(), d.transaction_id) for d in decisions]
+        scored = ingest_pb2.SCORING_STATE_SCORED
+        rows = [(scored, d.SerializeToString(), d.outcome, d.score, d.transaction_id) for d in decisions]
         if not rows:
             return
-        mark = placeholder(self._engine)
+        m = placeholder(self._engine)
         sql = (
-            f"UPDATE transactions SET scoring_state = {mark}, decision = {mark} WHERE transaction_id = {mark}"
+            f"UPDATE transactions SET scoring_state = {m}, decision = {m}, outcome = {m}, score = {m} "
+            f"WHERE transaction_id = {m}"
         )
         with self.write_lock, self._engine.begin() as conn:
             conn.exec_driver_sql(sql, rows)
@@ -171,10 +173,17 @@ class TransactionStore:
                 )
         return found
 
-    def page(self, filters: TransactionFilter, after_seq: int, limit: int) -> list[TransactionRow]:
-        """Rows in ingestion order after `after_seq` that match the filters."""
-        table = TRANSACTIONS
-        query = select(table).where(and_(table.c.seq > after_seq, *filters.clauses())).order_by(table.c.seq)
+    def page(
+        self, filters: TransactionFilter, after_seq: int, limit: int, *, newest_first: bool = False
+    ) -> list[TransactionRow]:
+        """Rows that match the filters, in ingestion order after `after_seq`, or newest first before it
+        (`after_seq` 0: from the newest)."""
+        seq = TRANSACTIONS.c.seq
+        if newest_first:
+            position = [seq < after_seq] if after_seq else []
+            query = select(TRANSACTIONS).where(and_(*position, *filters.clauses())).order_by(seq.desc())
+        else:
+            query = select(TRANSACTIONS).where(and_(seq > after_seq, *filters.clauses())).order_by(seq)
         with self._engine.connect() as conn:
             rows = conn.execute(query.limit(limit)).all()
         return [TransactionRow.model_validate(r._mapping) for r in rows]
@@ -192,6 +201,8 @@ class TransactionFilter:
     channel: int = 0
     labeled_only: bool = False
     scoring_state: int = 0
+    outcomes: tuple[int, ...] = ()
+    min_score: float = 0.0
 
     def clauses(self) -> list[ColumnElement[bool]]:
         c = TRANSACTIONS.c
@@ -210,6 +221,13 @@ class TransactionFilter:
             clauses.append(c.label != 0)
         if self.scoring_state:
             clauses.append(c.scoring_state == self.scoring_state)
+        if self.outcomes:
+            clauses.append(c.outcome.in_(self.outcomes))
+            if min(self.outcomes) >= common_pb2.OUTCOME_REVIEW:
+                # Lets the planner use the partial review-queue index.
+                clauses.append(c.outcome >= common_pb2.OUTCOME_REVIEW)
+        if self.min_score > 0:
+            clauses.append(c.score >= self.min_score)
         return clauses
 
 
