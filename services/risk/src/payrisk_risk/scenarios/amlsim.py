@@ -21,8 +21,8 @@ from .arrays import Bools, Ints
 from .transfers import Transfers, Vocabulary
 
 DATASET_DIR_ENV = "PAYRISK_RISK_AMLSIM_DIR"
-# Where the samples live next to a checkout, relative to the repository root.
-DEFAULT_RELATIVE_DIR = Path("../shared/datasets/amlsim")
+# Where the samples live, relative to the repository root: shipped with it, or beside the checkout.
+DEFAULT_RELATIVE_DIRS = (Path("datasets/amlsim"), Path("../shared/datasets/amlsim"))
 # The published samples and the one pattern kind each holds.
 KNOWN_ARCHIVES = {"fan_in": "20K_fanin200", "cycle": "20K_cycle200"}
 _KIND_WORDS = {
@@ -61,11 +61,12 @@ def _repo_root() -> Path:
 
 
 def default_dataset_dir() -> Path:
-    """PAYRISK_RISK_AMLSIM_DIR, else ../shared/datasets/amlsim next to the repository."""
+    """PAYRISK_RISK_AMLSIM_DIR, else the repository's datasets/amlsim (or ../shared/datasets/amlsim)."""
     configured = os.environ.get(DATASET_DIR_ENV)
     if configured:
         return Path(configured)
-    return (_repo_root() / DEFAULT_RELATIVE_DIR).resolve()
+    candidates = [(_repo_root() / d).resolve() for d in DEFAULT_RELATIVE_DIRS]
+    return next((d for d in candidates if d.is_dir()), candidates[0])
 
 
 def archive_path(dataset_dir: Path, archive: str) -> Path:
