@@ -11,7 +11,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._app import ServiceApp
-    from ._auth import AuthorizationInterceptor, Caller, caller
+    from ._auth import (
+        ACQUIRER,
+        ANALYST,
+        OPERATOR,
+        TERMINAL,
+        AuthorizationInterceptor,
+        Caller,
+        caller,
+        check_acting_as_itself,
+        method_rules,
+        service_identity,
+    )
     from ._backoff import Backoff
     from ._channels import insecure_channel, open_channel
     from ._db import create_db_engine, is_sqlite, migrate, session_scope
@@ -36,6 +47,13 @@ if TYPE_CHECKING:
     from ._tls import TlsFiles
 
 _HOMES = {
+    "ACQUIRER": "._auth",
+    "ANALYST": "._auth",
+    "OPERATOR": "._auth",
+    "TERMINAL": "._auth",
+    "check_acting_as_itself": "._auth",
+    "method_rules": "._auth",
+    "service_identity": "._auth",
     "ServiceApp": "._app",
     "AlreadyExists": "._errors",
     "AuthorizationInterceptor": "._auth",
@@ -81,6 +99,10 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ACQUIRER",
+    "ANALYST",
+    "OPERATOR",
+    "TERMINAL",
     "AlreadyExists",
     "AuthorizationInterceptor",
     "Backoff",
@@ -99,12 +121,14 @@ __all__ = [
     "TlsFiles",
     "Unavailable",
     "caller",
+    "check_acting_as_itself",
     "configure_logging",
     "configure_tracing",
     "create_db_engine",
     "field_violations",
     "insecure_channel",
     "is_sqlite",
+    "method_rules",
     "migrate",
     "open_channel",
     "record_endpoint",
@@ -112,5 +136,6 @@ __all__ = [
     "run_service",
     "serve_metrics",
     "serve_until_signalled",
+    "service_identity",
     "session_scope",
 ]

@@ -7,14 +7,34 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
+from types import TracebackType
 
 from opentelemetry import trace
 
 # Card numbers (13-19 digits, optionally grouped) are never written to logs.
 _PAN = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+# Nor secrets that reach a message by accident (an exception quoting its argument, a URL in an error): the
+# password of a URL (`postgresql+psycopg://user:secret@host/db`) or a libpq key/value string (`password=...`),
+# and PEM private keys, whole or cut off. Certificates are public, but one in a log says which identity a
+# service holds (the ledger's Fabric identity above all), so they go too.
+_URL_PASSWORD = re.compile(
+    r"(?P<head>[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)(?P<secret>[^@\s/]*)(?=@)", re.IGNORECASE
+)
+_KEY_VALUE_PASSWORD = re.compile(
+    r"""(?P<head>\b(?:password|passwd|pwd)["']?\s*[=:]\s*)(?P<secret>'[^']*'|"[^"]*"|[^\s,;&]+)""",
+    re.IGNORECASE,
+)
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)", re.DOTALL
+)
+_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----.*?(?:-----END CERTIFICATE-----|\Z)", re.DOTALL)
 
 
 def redact(text: str) -> str:
+    text = _PRIVATE_KEY.sub("[REDACTED PRIVATE KEY]", text)
+    text = _CERTIFICATE.sub("[REDACTED CERTIFICATE]", text)
+    text = _URL_PASSWORD.sub(r"\g<head>[REDACTED]", text)
+    text = _KEY_VALUE_PASSWORD.sub(r"\g<head>[REDACTED]", text)
     return _PAN.sub("[REDACTED]", text)
 
 
@@ -61,3 +81,13 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    sys.excepthook = _log_uncaught
+
+
+def _log_uncaught(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+    """An error that ends the process (a bad setting, a database that is not there) is logged like any other,
+    redacted, instead of printed raw: its message may quote a setting, a URL or a file."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, trace)
+        return
+    logging.getLogger("payrisk").critical("stopped by an unhandled error", exc_info=(kind, error, trace))

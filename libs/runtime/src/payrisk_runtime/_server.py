@@ -7,7 +7,7 @@ import fcntl
 import json
 import logging
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
 
+from ._auth import AuthorizationInterceptor
 from ._interceptors import ErrorInterceptor
 from ._metrics import MetricsInterceptor
 from ._telemetry import server_tracing_interceptor
@@ -55,8 +56,12 @@ class GrpcServer:
         max_message_bytes: int = 16 * 1024 * 1024,
         extra_interceptors: Sequence[grpc.aio.ServerInterceptor[Any, Any]] = (),
         tls: TlsFiles | None = None,
+        access: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self._tls = tls
+        # Callers are known only from their certificates, so the access rules (who may call which method)
+        # apply whenever the server runs with TLS; over plaintext nobody is authenticated (development only).
+        authorization = [AuthorizationInterceptor(access)] if tls is not None and access is not None else []
         self._registrations = list(registrations)
         self._host = host
         self._port = port
@@ -67,6 +72,7 @@ class GrpcServer:
                 server_tracing_interceptor(),
                 MetricsInterceptor(),
                 ErrorInterceptor(),
+                *authorization,
                 *extra_interceptors,
             ],
             options=channel_options(max_message_bytes),

@@ -19,6 +19,7 @@ from payrisk_runtime import (
 )
 from sqlalchemy import Engine
 
+from .access import RULES
 from .anchoring import DecisionAnchorer
 from .ingestion import TransactionIngestor
 from .offline import BillSync
@@ -76,6 +77,7 @@ async def start(settings: IngestSettings) -> IngestApp:
         port=settings.port,
         max_message_bytes=settings.max_message_bytes,
         tls=settings.tls(),
+        access=RULES,
     )
     app = IngestApp(server, engine, settings.shutdown_grace_seconds)
     for channel in channels:

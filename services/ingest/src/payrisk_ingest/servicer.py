@@ -19,6 +19,7 @@ from payrisk_runtime.validation import (
 )
 
 from . import paging
+from .access import caller, check_bills_are_its_own
 from .ingestion import TransactionIngestor
 from .offline import MAX_SEQUENCE, BillSync
 from .records import bill_from_row, event_from_row, record_from_row
@@ -70,6 +71,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
     async def SyncOfflineBills(self, request: Any, context: Context) -> ingest_pb2.SyncOfflineBillsResponse:
         if len(request.bills) > MAX_EXPORT_BATCH:
             raise InvalidArgument.field("bills", f"at most {MAX_EXPORT_BATCH} bills per request")
+        check_bills_are_its_own(caller(context), request.bills)
         result = await asyncio.to_thread(self._bills.sync, list(request.bills), _now_us())
         await self._ingestor.score_stored(result.new_transactions)
         return ingest_pb2.SyncOfflineBillsResponse(

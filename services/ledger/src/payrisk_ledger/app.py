@@ -9,6 +9,7 @@ from payrisk.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from payrisk_runtime import GrpcServer, Registration, ServiceApp, create_db_engine, migrate, record_endpoint
 from sqlalchemy import Engine
 
+from .access import RULES
 from .backend import LedgerBackend
 from .embedded import EmbeddedLedger
 from .embedded.chain import load_or_create_key
@@ -61,6 +62,7 @@ async def start(settings: LedgerSettings) -> LedgerApp:
         port=settings.port,
         max_message_bytes=settings.max_message_bytes,
         tls=settings.tls(),
+        access=RULES,
     )
     app = LedgerApp(server, engine, settings.shutdown_grace_seconds, backend, outbox)
     await app.start()

@@ -20,6 +20,7 @@ from payrisk_runtime import (
 )
 from sqlalchemy import Engine
 
+from .access import RULES, IngestTerminals
 from .dismissals import Dismissals
 from .mining.miner import Miner
 from .mining.source import IngestBills
@@ -53,6 +54,7 @@ async def start(settings: PushSettings) -> PushApp:
     engine = create_db_engine(settings.resolved_database_url("push"))
     migrate(engine, MIGRATIONS)
     channel = open_channel(settings.ingest_address, settings.tls()) if settings.ingest_address else None
+    terminals = IngestTerminals(ingest_pb2_grpc.IngestServiceStub(channel)) if channel is not None else None
     source = (
         IngestBills(ingest_pb2_grpc.IngestServiceStub(channel), settings.mining_page_size)
         if channel is not None
@@ -68,7 +70,7 @@ async def start(settings: PushSettings) -> PushApp:
     notifier = Notifier(store, hub, attempts, settings.redelivery_seconds)
     subscriptions, dismissals = Subscriptions(engine), Dismissals(engine)
     servicer = PushServicer(
-        subscriptions, Recommender(miner, subscriptions, dismissals), notifier, miner, dismissals
+        subscriptions, Recommender(miner, subscriptions, dismissals), notifier, miner, dismissals, terminals
     )
     server = GrpcServer(
         [Registration(SERVICE_NAME, lambda s: push_pb2_grpc.add_PushServiceServicer_to_server(servicer, s))],
@@ -76,6 +78,7 @@ async def start(settings: PushSettings) -> PushApp:
         port=settings.port,
         max_message_bytes=settings.max_message_bytes,
         tls=settings.tls(),
+        access=RULES,
     )
     app = PushApp(server, engine, settings.shutdown_grace_seconds, miner, hub)
     # After the server has stopped: the last delivery counts, then the channel to ingest.

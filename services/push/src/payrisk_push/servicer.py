@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from payrisk.push.v1 import push_pb2, push_pb2_grpc
-from payrisk_runtime import InvalidArgument
+from payrisk_runtime import InvalidArgument, caller
 from payrisk_runtime.validation import Violations, check_id
 
+from .access import TerminalDirectory, check_stream_is_its_own, check_terminal_is_itself
 from .dismissals import Dismissals
 from .mining.miner import Miner
 from .notifications.notifier import Notifier
@@ -30,20 +31,24 @@ class PushServicer(push_pb2_grpc.PushServiceServicer):
         notifier: Notifier,
         miner: Miner,
         dismissals: Dismissals,
+        terminals: TerminalDirectory | None = None,
     ) -> None:
         self._subscriptions = subscriptions
         self._recommender = recommender
         self._notifier = notifier
         self._miner = miner
         self._dismissals = dismissals
+        self._terminals = terminals
 
     async def UpdateSubscription(self, request: Any, context: Context) -> push_pb2.UpdateSubscriptionResponse:
+        check_terminal_is_itself(caller(context), "subscriber_id", request.subscriber_id)
         tags = await asyncio.to_thread(
             self._subscriptions.update, request.subscriber_id, request.mode, list(request.tags)
         )
         return push_pb2.UpdateSubscriptionResponse(subscriber_id=request.subscriber_id, tags=tags)
 
     async def RequestPush(self, request: Any, context: Context) -> push_pb2.RequestPushResponse:
+        check_terminal_is_itself(caller(context), "terminal_id", request.terminal_id)
         query = push_query(request)
         ranked = await self._recommender.recommend(query)
         locale = "zh-CN" if query.chinese else "en"
@@ -64,10 +69,14 @@ class PushServicer(push_pb2_grpc.PushServiceServicer):
     async def StreamNotifications(
         self, request: Any, context: Context
     ) -> AsyncIterator[push_pb2.StreamNotificationsResponse]:
+        await check_stream_is_its_own(
+            caller(context), self._terminals, request.terminal_id, request.merchant_id
+        )
         async for notification in self._notifier.stream(request.terminal_id, request.merchant_id):
             yield push_pb2.StreamNotificationsResponse(notification=notification)
 
     async def AckNotification(self, request: Any, context: Context) -> push_pb2.AckNotificationResponse:
+        check_terminal_is_itself(caller(context), "terminal_id", request.terminal_id)
         await self._notifier.ack(request.terminal_id, request.notification_id)
         return push_pb2.AckNotificationResponse()
 
@@ -80,6 +89,7 @@ class PushServicer(push_pb2_grpc.PushServiceServicer):
         )
 
     async def DismissObject(self, request: Any, context: Context) -> push_pb2.DismissObjectResponse:
+        check_terminal_is_itself(caller(context), "subscriber_id", request.subscriber_id)
         v = Violations()
         check_id(v, "subscriber_id", request.subscriber_id)
         check_id(v, "object_id", request.object_id)

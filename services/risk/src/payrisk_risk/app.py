@@ -23,6 +23,7 @@ from payrisk_runtime import (
 )
 from sqlalchemy import Engine
 
+from .access import RULES
 from .bootstrap import bootstrap
 from .clients import Downstream
 from .coalescing import Coalescer
@@ -173,6 +174,7 @@ async def start(settings: RiskSettings) -> RiskApp:
         port=settings.port,
         max_message_bytes=settings.max_message_bytes,
         tls=settings.tls(),
+        access=RULES,
     )
     app = RiskApp(server, engine, settings.shutdown_grace_seconds, lifecycle, scorer)
     app.on_stop(coalescer.close)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,9 +24,10 @@ class PeerConfig:
 
 @dataclass(frozen=True, slots=True)
 class UserConfig:
+    # Where an identity's certificate and key are kept never shows in a repr, a log line or an error.
     name: str
-    cert: Path
-    key: Path
+    cert: Path = field(repr=False)
+    key: Path = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

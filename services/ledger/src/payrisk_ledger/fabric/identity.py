@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -31,16 +31,22 @@ def low_s(signature_der: bytes) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class SigningIdentity:
+    # The certificate and key never show in a repr (and so in no log line or error built from one).
     msp_id: str
-    certificate_pem: bytes
-    private_key: ec.EllipticCurvePrivateKey
+    certificate_pem: bytes = field(repr=False)
+    private_key: ec.EllipticCurvePrivateKey = field(repr=False)
 
     @classmethod
     def from_files(cls, msp_id: str, cert_path: Path | str, key_path: Path | str) -> SigningIdentity:
-        key = serialization.load_pem_private_key(Path(key_path).read_bytes(), password=None)
+        # Failures name the organisation, not the files: where the identity is kept is nobody else's business.
+        try:
+            key = serialization.load_pem_private_key(Path(key_path).read_bytes(), password=None)
+            certificate = Path(cert_path).read_bytes()
+        except (OSError, ValueError, TypeError) as error:
+            raise ValueError(f"the Fabric client identity of {msp_id} cannot be loaded") from error
         if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
-            raise ValueError(f"{key_path} is not an ECDSA P-256 private key")
-        return cls(msp_id, Path(cert_path).read_bytes(), key)
+            raise ValueError(f"the Fabric client key of {msp_id} is not an ECDSA P-256 private key")
+        return cls(msp_id, certificate, key)
 
     def creator(self) -> bytes:
         """The serialized msp.SerializedIdentity that headers and requests name as their creator."""
