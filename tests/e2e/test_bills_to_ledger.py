@@ -15,12 +15,12 @@ from payrisk_ingest.signatures import sign
 pytestmark = pytest.mark.e2e
 
 
-def offline_bill(key: ec.EllipticCurvePrivateKey, sequence: int) -> common_pb2.OfflineBill:
+def offline_bill(key: ec.EllipticCurvePrivateKey, sequence: int, run: str) -> common_pb2.OfflineBill:
     tx = common_pb2.Transaction(
-        transaction_id=f"e2e-offline-{sequence}",
-        merchant_id="e2e-m",
-        payer_id="e2e-payer",
-        device_id="e2e-pos",
+        transaction_id=f"{run}-offline-{sequence}",
+        merchant_id=f"{run}-m",
+        payer_id=f"{run}-payer",
+        device_id=f"{run}-pos",
         amount=common_pb2.Money(currency_code="CNY", minor_units=1200 + sequence),
         type=common_pb2.TRANSACTION_TYPE_PURCHASE,
         channel=common_pb2.CHANNEL_OFFLINE,
@@ -28,36 +28,39 @@ def offline_bill(key: ec.EllipticCurvePrivateKey, sequence: int) -> common_pb2.O
     )
     tx.occurred_at.FromSeconds(int(time.time()) - 3600 + sequence)
     payload = common_pb2.OfflineBillPayload(
-        bill_id=f"e2e-bill-{sequence}", device_id="e2e-pos", sequence=sequence, transaction=tx
+        bill_id=f"{run}-bill-{sequence}", device_id=f"{run}-pos", sequence=sequence, transaction=tx
     )
     data = payload.SerializeToString()
     return common_pb2.OfflineBill(payload=data, signature=sign(key, data))
 
 
-def test_synced_bills_are_anchored_and_their_receipts_verify(ingest, ledger):
+def test_synced_bills_are_anchored_and_their_receipts_verify(system, ingest, ledger):
+    run = system.run
     key = ec.generate_private_key(ec.SECP256R1())
     pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     merchant = common_pb2.Merchant(
-        merchant_id="e2e-m",
+        merchant_id=f"{run}-m",
         name="E2E Bakery",
         registered_location=common_pb2.Location(point=common_pb2.GeoPoint(latitude=31.2, longitude=121.5)),
         registered_capital=common_pb2.Money(currency_code="CNY", minor_units=1_000_000),
         registration_type="company",
     )
     ingest.RegisterMerchants(ingest_pb2.RegisterMerchantsRequest(merchants=[merchant]))
-    device = common_pb2.Device(device_id="e2e-pos", merchant_id="e2e-m", public_key_pem=pem.decode())
+    device = common_pb2.Device(device_id=f"{run}-pos", merchant_id=f"{run}-m", public_key_pem=pem.decode())
     assert ingest.RegisterDevices(ingest_pb2.RegisterDevicesRequest(devices=[device])).registered == 1
 
-    bills = [offline_bill(key, s) for s in range(1, 11)]
+    bills = [offline_bill(key, s, run) for s in range(1, 11)]
     synced = ingest.SyncOfflineBills(ingest_pb2.SyncOfflineBillsRequest(bills=bills))
     assert synced.accepted == 10
 
-    stored = ingest.ListOfflineBills(ingest_pb2.ListOfflineBillsRequest(device_id="e2e-pos", page_size=100))
+    stored = ingest.ListOfflineBills(
+        ingest_pb2.ListOfflineBillsRequest(device_id=f"{run}-pos", page_size=100)
+    )
     records = [ledger_pb2.Record(record_id=b.bill_id, content=b.bill.payload) for b in stored.bills]
     request = ledger_pb2.AnchorRecordsRequest(
-        batch_id="e2e-bills-1", kind=ledger_pb2.RECORD_KIND_BILL_BATCH, records=records
+        batch_id=f"{run}-bills-1", kind=ledger_pb2.RECORD_KIND_BILL_BATCH, records=records
     )
     anchored = ledger.AnchorRecords(request)
     assert len(anchored.receipts) == 10

@@ -225,3 +225,26 @@ async def test_the_review_queue_lists_by_outcome_and_score_newest_first(anchorin
         with pytest.raises(grpc.aio.AioRpcError) as bad_score:
             await ingest.ListTransactions(ingest_pb2.ListTransactionsRequest(min_score=1.5))
         assert [v.field for v in field_violations(bad_score.value)] == ["min_score"]
+
+
+async def test_a_transaction_keeps_its_first_decision(database_url, tmp_path, risk):
+    """A late second scoring (a sweep racing the batch's own) must not replace what may be anchored."""
+    _, risk_address, _ = risk
+    settings = IngestSettings(
+        database_url=database_url, port=0, data_dir=tmp_path / "i", risk_address=risk_address
+    )
+    app = await start(settings)
+    try:
+        async with grpc.aio.insecure_channel(app.address) as channel:
+            stub = ingest_pb2_grpc.IngestServiceStub(channel)
+            await ingest_all(stub, amounts(3))
+            first = (
+                await stub.GetTransaction(ingest_pb2.GetTransactionRequest(transaction_id="tx-2"))
+            ).record.decision
+            late = common_pb2.Decision(transaction_id="tx-2", score=0.01, outcome=common_pb2.OUTCOME_APPROVE)
+            IngestStore(app.engine).transactions.record_decisions([late])
+            kept = (await stub.GetTransaction(ingest_pb2.GetTransactionRequest(transaction_id="tx-2"))).record
+        assert kept.decision == first
+        assert kept.decision.outcome == common_pb2.OUTCOME_DECLINE
+    finally:
+        await app.stop()

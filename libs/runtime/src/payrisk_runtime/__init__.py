@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from ._metrics import serve_metrics
     from ._server import GrpcServer, Registration, record_endpoint, serve_until_signalled
     from ._settings import ServiceSettings
-    from ._telemetry import configure_tracing
+    from ._telemetry import annotate, configure_tracing
     from ._tls import TlsFiles
 
 _HOMES = {
@@ -71,6 +71,7 @@ _HOMES = {
     "ServiceSettings": "._settings",
     "TlsFiles": "._tls",
     "Unavailable": "._errors",
+    "annotate": "._telemetry",
     "caller": "._auth",
     "configure_logging": "._logging",
     "configure_tracing": "._telemetry",
@@ -120,6 +121,7 @@ __all__ = [
     "ServiceSettings",
     "TlsFiles",
     "Unavailable",
+    "annotate",
     "caller",
     "check_acting_as_itself",
     "configure_logging",

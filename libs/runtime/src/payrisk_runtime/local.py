@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -56,6 +57,37 @@ class LocalService:
         """SIGKILL, as a crash would: no graceful shutdown."""
         self.process.kill()
         self.process.wait()
+
+
+# The whole system in start order. Ingest keeps what risk cannot score yet and scores it later, so it starts
+# before risk, and risk can then warm its feature state up from ingest.
+SYSTEM = (
+    ServiceSpec("ledger", "payrisk_ledger", 50054),
+    ServiceSpec("ingest", "payrisk_ingest", 50051),
+    ServiceSpec("push", "payrisk_push", 50053),
+    ServiceSpec("risk", "payrisk_risk", 50052),
+)
+# Who calls whom: for each caller, its address settings (without the prefix) and the service each names.
+CALLS: dict[str, dict[str, str]] = {
+    "ingest": {"RISK_ADDRESS": "risk", "LEDGER_ADDRESS": "ledger"},
+    "push": {"INGEST_ADDRESS": "ingest"},
+    "risk": {"INGEST_ADDRESS": "ingest", "LEDGER_ADDRESS": "ledger", "PUSH_ADDRESS": "push"},
+}
+
+
+def links(spec: ServiceSpec, addresses: dict[str, str]) -> dict[str, str]:
+    """The environment that points `spec` at the services it calls (those in `addresses`)."""
+    return {
+        f"{spec.env_prefix}{setting}": addresses[callee]
+        for setting, callee in CALLS.get(spec.name, {}).items()
+        if callee in addresses
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _status_kib(pid: int, name: str) -> int:
@@ -135,7 +167,64 @@ class LocalStack:
             time.sleep(0.1)
         raise TimeoutError(f"{service.spec.name} did not become healthy; see {service.log_file}")
 
+    def start_system(
+        self, specs: tuple[ServiceSpec, ...] = SYSTEM, env: dict[str, dict[str, str]] | None = None
+    ) -> dict[str, str]:
+        """Starts `specs` in order, each linked to the others, and waits until all serve; returns their
+        addresses. Ports 0 are chosen up front, since ingest and risk each need the other's address."""
+        ports = {s.name: s.port or free_port() for s in specs}
+        addresses = {name: f"127.0.0.1:{port}" for name, port in ports.items()}
+        for spec in specs:
+            pinned = ServiceSpec(spec.name, spec.module, ports[spec.name])
+            extra = {**links(pinned, addresses), **(env or {}).get(spec.name, {})}
+            self.wait_serving(self.start(pinned, extra))
+        return addresses
+
     def stop_all(self) -> None:
         for service in reversed(list(self.services.values())):
             service.stop()
         self.services.clear()
+
+
+# `deploy/fabric/network.sh` exits with this when Fabric's commands cannot be had on this machine.
+NO_FABRIC_BINARIES = 3
+
+
+@dataclass(frozen=True)
+class FabricNetwork:
+    """The outcome of bringing the native Fabric network up: its description file, or why there is none."""
+
+    network_file: Path | None
+    reason: str = ""
+
+    def ledger_env(self) -> dict[str, str]:
+        """The ledger's settings for this network (the embedded backend when there is none)."""
+        if self.network_file is None:
+            return {"PAYRISK_LEDGER_BACKEND": "embedded"}
+        return {
+            "PAYRISK_LEDGER_BACKEND": "fabric",
+            "PAYRISK_LEDGER_FABRIC_NETWORK_FILE": str(self.network_file),
+        }
+
+
+def start_fabric(repo_root: Path, *, timeout: float = 1800, echo: bool = False) -> FabricNetwork:
+    """`network.sh up` (a no-op on a running network; builds Fabric's commands the first time). With `echo`
+    its progress goes to the terminal as it happens.
+
+    Raises RuntimeError when the network fails for any reason other than missing binaries."""
+    captured = None if echo else subprocess.PIPE
+    done = subprocess.run(  # noqa: S603
+        ["bash", str(repo_root / "deploy" / "fabric" / "network.sh"), "up"],  # noqa: S607
+        stdout=captured,
+        stderr=captured,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    errors = done.stderr or ""
+    if done.returncode == NO_FABRIC_BINARIES:
+        lines = errors.strip().splitlines() or ["see the messages above"]
+        return FabricNetwork(None, next((x for x in lines if "error:" in x), lines[-1]))
+    if done.returncode != 0:
+        raise RuntimeError(f"the Fabric network did not start ({done.returncode}):\n{errors[-4000:]}")
+    return FabricNetwork(repo_root / ".payrisk" / "fabric" / "network.json")

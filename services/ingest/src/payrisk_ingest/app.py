@@ -84,7 +84,14 @@ async def start(settings: IngestSettings) -> IngestApp:
         app.on_stop(partial(channel.close, None))
     await app.start()
     if settings.risk_address:
-        app.spawn(UnscoredSweeper(store.transactions, scorer, settings.rescore_interval_seconds).run())
+        app.spawn(
+            UnscoredSweeper(
+                store.transactions,
+                scorer,
+                settings.rescore_interval_seconds,
+                grace_seconds=settings.scoring_deadline_seconds + 1.0,
+            ).run()
+        )
     if anchorer is not None:
         app.spawn(anchorer.run())
     if settings.endpoints_file:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Protocol
 
 import grpc
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2
 from payrisk.risk.v1 import risk_pb2, risk_pb2_grpc
+from payrisk_runtime import Backoff
 
 from .records import transaction_from_row
 from .store import TransactionStore
@@ -66,29 +68,46 @@ class UnscoredSweeper:
     """Periodically scores what was stored while risk was unreachable."""
 
     def __init__(
-        self, store: TransactionStore, scorer: Scorer, interval_seconds: float, batch: int = 500
+        self,
+        store: TransactionStore,
+        scorer: Scorer,
+        interval_seconds: float,
+        grace_seconds: float,
+        batch: int = 500,
     ) -> None:
         self._store = store
         self._scorer = scorer
         self._interval = interval_seconds
+        # Younger unscored transactions may still get their decision from the batch that stored them.
+        self._grace_us = int(grace_seconds * 1_000_000)
         self._batch = batch
 
-    async def sweep_once(self) -> int:
-        """Scores one batch of unscored transactions; returns how many were decided."""
-        rows = await asyncio.to_thread(self._store.unscored, self._batch)
+    async def sweep_once(self) -> int | None:
+        """Scores one batch of unscored transactions; returns how many were decided (None: risk did not answer)."""
+        before_us = time.time_ns() // 1000 - self._grace_us
+        rows = await asyncio.to_thread(self._store.unscored, self._batch, before_us)
         if not rows:
             return 0
         decisions = await self._scorer.score([transaction_from_row(r) for r in rows])
         if decisions is None:
-            return 0
+            return None
         await asyncio.to_thread(self._store.record_decisions, decisions)
         return len(decisions)
 
     async def run(self) -> None:
+        # While risk does not answer, attempts back off exponentially with full jitter (up to 8 intervals), so
+        # that a recovering risk service is not met by every ingest replica's backlog at the same instant.
+        backoff = Backoff(base_seconds=self._interval, max_seconds=8 * self._interval)
         while True:
             try:
-                while await self.sweep_once() == self._batch:
+                while (decided := await self.sweep_once()) == self._batch:
                     pass
+                failed = decided is None
             except Exception:
                 logger.exception("sweeping unscored transactions failed; will retry")
-            await asyncio.sleep(self._interval)
+                failed = True
+            if failed:
+                await backoff.wait()
+            else:
+                backoff.reset()
+                await asyncio.sleep(self._interval)

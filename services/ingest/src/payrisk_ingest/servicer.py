@@ -9,7 +9,7 @@ from typing import Any
 
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
-from payrisk_runtime import InvalidArgument, NotFound
+from payrisk_runtime import InvalidArgument, NotFound, annotate
 from payrisk_runtime.validation import (
     Violations,
     check_geo_point,
@@ -131,6 +131,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         )
 
     async def ListTransactions(self, request: Any, context: Context) -> ingest_pb2.ListTransactionsResponse:
+        annotate(merchant_id=request.merchant_id)
         size = paging.page_size(request.page_size)
         after = paging.decode_token(request.page_token)
         if after and not after.isdigit():

@@ -13,6 +13,8 @@ from .access import RULES
 from .backend import LedgerBackend
 from .embedded import EmbeddedLedger
 from .embedded.chain import load_or_create_key
+from .fabric import NetworkConfig
+from .fabric.backend import FabricLedger
 from .ledger import Ledger
 from .outbox import AnchorOutbox
 from .servicer import LedgerServicer
@@ -34,10 +36,18 @@ class LedgerApp(ServiceApp):
 
 
 async def _fabric_backend(settings: LedgerSettings) -> LedgerBackend:
-    raise SystemExit(
-        f"the fabric backend needs a running Fabric network described by {settings.fabric_network_file}; "
-        "start one with `make fabric-up`, or use PAYRISK_LEDGER_BACKEND=embedded"
+    path = settings.fabric_network_file
+    if not path.is_file():
+        raise SystemExit(
+            f"the fabric backend needs a running Fabric network described by {path}; "
+            "start one with `make fabric-up`, or use PAYRISK_LEDGER_BACKEND=embedded"
+        )
+    backend = FabricLedger(NetworkConfig.load(path))
+    info = await backend.info()
+    logger.info(
+        "ledger on Fabric channel %s, height %d, peers %s", info.channel, info.height, ", ".join(info.peers)
     )
+    return backend
 
 
 async def start(settings: LedgerSettings) -> LedgerApp:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from payrisk_runtime import AlreadyExists
+from payrisk_runtime import AlreadyExists, annotate
 
 from .backend import LedgerBackend
 from .embedded.chain import ChainVerification
@@ -59,24 +59,33 @@ class Ledger:
 
     async def freeze(self, freeze: Freeze) -> tuple[Freeze, Commit]:
         """Idempotent by freeze id: a replay returns the freeze as recorded; other content is a conflict."""
+        annotate(freeze_id=freeze.freeze_id, merchant_id=freeze.merchant_id)
         try:
-            return await self.backend.create_freeze(freeze)
+            recorded, commit = await self.backend.create_freeze(freeze)
         except FreezeExists:
             history = await self.backend.history(freeze.freeze_id)
             if not history or not _same_freeze(history[0].freeze, freeze):
                 raise
-            current = history[-1]
-            return current.freeze, Commit(history[0].transaction_id, 0)
+            recorded, commit = history[-1].freeze, Commit(history[0].transaction_id, 0)
+        annotate(ledger_transaction_id=commit.transaction_id, block_number=commit.block_number)
+        return recorded, commit
 
     async def release(self, freeze_id: str, reason: str) -> tuple[Freeze, Commit]:
-        return await self.backend.release_freeze(freeze_id, reason)
+        annotate(freeze_id=freeze_id)
+        released, commit = await self.backend.release_freeze(freeze_id, reason)
+        annotate(ledger_transaction_id=commit.transaction_id, block_number=commit.block_number)
+        return released, commit
 
     async def anchor_records(
         self, batch_id: str, kind: str, records: Sequence[Record]
     ) -> tuple[AnchoredBatch, list[Receipt]]:
         tree = MerkleTree.of([r.content for r in records])
         anchor = Anchor(batch_id, kind, tree.root.hex(), len(records))
+        annotate(batch_id=batch_id, records=len(records))
         anchored = await self._outbox.commit(anchor)
+        annotate(
+            ledger_transaction_id=anchored.commit.transaction_id, block_number=anchored.commit.block_number
+        )
         if anchored.anchor.merkle_root != anchor.merkle_root:
             raise AlreadyExists(f"batch {batch_id} was anchored with other records")
         receipts = [

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 from payrisk_ledger.fabric import Contract, Gateway, NetworkConfig, connect
+from payrisk_runtime.local import start_fabric
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 NETWORK_SH = REPO_ROOT / "deploy" / "fabric" / "network.sh"
 NETWORK_JSON = REPO_ROOT / ".payrisk" / "fabric" / "network.json"
-NO_BINARIES = 3
 # Building Fabric from scratch takes minutes; starting a built network takes seconds.
 NETWORK_TIMEOUT_SECONDS = 1800
 
@@ -34,13 +34,13 @@ def network_sh(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[
 
 @pytest.fixture(scope="session")
 def fabric_network() -> NetworkConfig:
-    started = network_sh("up", timeout=NETWORK_TIMEOUT_SECONDS)
-    if started.returncode == NO_BINARIES:
-        lines = started.stderr.strip().splitlines() or ["network.sh gave no reason"]
-        pytest.skip(f"no Fabric binaries: {next((x for x in lines if 'error:' in x), lines[-1])}")
-    if started.returncode != 0:
-        pytest.fail(f"network.sh up failed ({started.returncode}):\n{started.stderr[-4000:]}")
-    return NetworkConfig.load(NETWORK_JSON)
+    try:
+        network = start_fabric(REPO_ROOT, timeout=NETWORK_TIMEOUT_SECONDS)
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    if network.network_file is None:
+        pytest.skip(f"no Fabric binaries: {network.reason}")
+    return NetworkConfig.load(network.network_file)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from payrisk.ingest.v1 import ingest_pb2
 from payrisk.ledger.v1 import ledger_pb2
@@ -61,10 +62,7 @@ class AnchorStore:
             ).all()
             if not rows:
                 return None
-            # Named after its first and last transaction: unique, and the same on every retry.
-            batch_id = (
-                "decisions-" + hashlib.sha256(f"{rows[0].seq}-{rows[-1].seq}".encode()).hexdigest()[:32]
-            )
+            batch_id = _batch_id(rows)
             conn.execute(insert(DECISION_BATCHES).values(batch_id=batch_id, created_at_us=now_us))
             for part in chunks([r.seq for r in rows]):
                 conn.execute(update(TRANSACTIONS).where(t.seq.in_(part)).values(anchor_batch=batch_id))
@@ -116,6 +114,16 @@ class AnchorStore:
                 .where(b.anchored_at_us.is_(None))
             ).scalar_one()
         return int(unreserved) + int(in_flight)
+
+
+def _batch_id(rows: Sequence[Any]) -> str:
+    """Named after what it holds: the same on every retry, and different from any other deployment's batch
+    (ledgers outlive databases, so positions alone could repeat) unless it holds the very same decisions."""
+    digest = hashlib.sha256()
+    for row in rows:
+        for part in (row.transaction_id.encode(), bytes(row.payload), bytes(row.decision)):
+            digest.update(len(part).to_bytes(4, "big") + part)
+    return f"decisions-{digest.hexdigest()[:40]}"
 
 
 def _members(conn: object, batch_id: str) -> list[DecidedTransaction]:

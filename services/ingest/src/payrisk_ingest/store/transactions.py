@@ -128,9 +128,10 @@ class TransactionStore:
         if not rows:
             return
         m = placeholder(self._engine)
+        # The first decision stands: it may already be anchored, and a receipt must keep matching.
         sql = (
             f"UPDATE transactions SET scoring_state = {m}, decision = {m}, outcome = {m}, score = {m} "
-            f"WHERE transaction_id = {m}"
+            f"WHERE transaction_id = {m} AND scoring_state <> {scored}"
         )
         with self.write_lock, self._engine.begin() as conn:
             conn.exec_driver_sql(sql, rows)
@@ -188,8 +189,12 @@ class TransactionStore:
             rows = conn.execute(query.limit(limit)).all()
         return [TransactionRow.model_validate(r._mapping) for r in rows]
 
-    def unscored(self, limit: int) -> list[TransactionRow]:
-        return self.page(TransactionFilter(scoring_state=ingest_pb2.SCORING_STATE_UNSCORED), 0, limit)
+    def unscored(self, limit: int, ingested_before_us: int) -> list[TransactionRow]:
+        """Transactions left unscored, except those whose ingestion may still be waiting for risk."""
+        waiting = TransactionFilter(
+            scoring_state=ingest_pb2.SCORING_STATE_UNSCORED, ingested_before_us=ingested_before_us
+        )
+        return self.page(waiting, 0, limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +208,7 @@ class TransactionFilter:
     scoring_state: int = 0
     outcomes: tuple[int, ...] = ()
     min_score: float = 0.0
+    ingested_before_us: int | None = None
 
     def clauses(self) -> list[ColumnElement[bool]]:
         c = TRANSACTIONS.c
@@ -228,6 +234,8 @@ class TransactionFilter:
                 clauses.append(c.outcome >= common_pb2.OUTCOME_REVIEW)
         if self.min_score > 0:
             clauses.append(c.score >= self.min_score)
+        if self.ingested_before_us is not None:
+            clauses.append(c.ingested_at_us < self.ingested_before_us)
         return clauses
 
 

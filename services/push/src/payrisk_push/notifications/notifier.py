@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 
 from payrisk.push.v1 import push_pb2
+from payrisk_runtime import annotate
 from payrisk_runtime.validation import Violations, check_id
 
 from .attempts import AttemptLog
@@ -32,6 +33,11 @@ class Notifier:
 
     async def notify(self, notifications: Sequence[push_pb2.Notification]) -> NotifyOutcome:
         outcome = await asyncio.to_thread(self._store.accept, notifications, time.time_ns() // 1000)
+        annotate(
+            merchant_id=",".join(sorted({n.merchant_id for n in notifications if n.merchant_id})),
+            notification_id=",".join(n.notification_id for n in notifications[:10]),
+            accepted=len(outcome.accepted),
+        )
         for n in outcome.accepted:
             self._hub.publish(n)
         return outcome

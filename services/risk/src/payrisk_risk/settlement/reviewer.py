@@ -24,7 +24,7 @@ from payrisk.ingest.v1 import ingest_pb2
 from payrisk.ledger.v1 import ledger_pb2
 from payrisk.push.v1 import push_pb2
 from payrisk.risk.v1 import risk_pb2
-from payrisk_runtime import AlreadyExists, FailedPrecondition
+from payrisk_runtime import AlreadyExists, Backoff, FailedPrecondition, annotate
 
 from ..clients import Downstream, is_transient
 from ..convert import assessment_to_proto
@@ -83,6 +83,7 @@ class SettlementReviewer:
     async def review(self, instruction: Instruction) -> risk_pb2.ReviewSettlementResponse:
         if self._downstream.ledger is None:
             raise FailedPrecondition("settlement review needs the ledger: set PAYRISK_RISK_LEDGER_ADDRESS")
+        annotate(instruction_id=instruction.instruction_id, merchant_id=instruction.merchant_id)
         async with self._locks.hold(instruction.instruction_id):
             row = await asyncio.to_thread(self._store.get, instruction.instruction_id)
             if row is None:
@@ -99,7 +100,13 @@ class SettlementReviewer:
             if _owes(row):
                 await self._follow_up(row)
                 row = await asyncio.to_thread(self._store.get, instruction.instruction_id) or row
-        return current_response(row)
+        response = current_response(row)
+        annotate(
+            verdict=risk_pb2.SettlementVerdict.Name(response.verdict),
+            freeze_id=response.freeze_id,
+            ledger_transaction_id=response.ledger_transaction_id,
+        )
+        return response
 
     async def retry_owing(self) -> int:
         """One pass over reviews that still owe a freeze, a status or a notice; returns how many it settled."""
@@ -112,12 +119,21 @@ class SettlementReviewer:
         return done
 
     async def run(self, interval_seconds: float) -> None:
+        # While something is still owed (a dependency down or hanging), passes back off exponentially with full
+        # jitter, up to 8 intervals, so that a recovering ledger or push is not hit by every replica at once.
+        backoff = Backoff(base_seconds=interval_seconds, max_seconds=8 * interval_seconds)
         while True:
             try:
                 await self.retry_owing()
+                still_owing = bool(await asyncio.to_thread(self._store.owing, 1))
             except Exception:
                 logger.exception("retrying settlement follow-ups failed; will retry")
-            await asyncio.sleep(interval_seconds)
+                still_owing = True
+            if still_owing:
+                await backoff.wait()
+            else:
+                backoff.reset()
+                await asyncio.sleep(interval_seconds)
 
     async def _follow_up(self, row: SettlementReviewRow) -> bool:
         """Does what the review still owes, in order; True when nothing is owed any more."""
