@@ -1,0 +1,1 @@
+"""The console's pages: each parses its request, calls the services, and renders a template."""
