@@ -7,6 +7,7 @@ import re
 
 from console_data import DEVICE, GOOD, SHELL, decided
 from payrisk.common.v1 import common_pb2
+from payrisk.ingest.v1 import ingest_pb2
 from payrisk.ledger.v1 import ledger_pb2
 from payrisk.risk.v1 import risk_pb2
 
@@ -20,14 +21,14 @@ def queue_ids(html: str) -> list[str]:
 async def test_the_queue_lists_review_and_decline_decisions_newest_first(analyst, system):
     page = await analyst.get("/queue")
     assert page.status_code == 200
-    records = await decided(system.ingest, system.world.all_ids)
-    flagged = sorted(
-        (r for r in records if r.decision.outcome in (common_pb2.OUTCOME_REVIEW, common_pb2.OUTCOME_DECLINE)),
-        key=lambda r: r.transaction.occurred_at.seconds,
-        reverse=True,
+    listed = await system.ingest.ListTransactions(
+        ingest_pb2.ListTransactionsRequest(
+            outcomes=[common_pb2.OUTCOME_REVIEW, common_pb2.OUTCOME_DECLINE], newest_first=True
+        )
     )
-    assert flagged, "the data set has nothing to review"
-    assert queue_ids(page.text) == [r.transaction.transaction_id for r in flagged]
+    assert {r.transaction.transaction_id for r in listed.records} == set(system.world.flagged)
+    # In ingest's newest-first order, and nothing approved.
+    assert queue_ids(page.text) == [r.transaction.transaction_id for r in listed.records]
     assert "Score distribution" in page.text
     assert "Decisions over time" in page.text
     assert "<svg" in page.text
