@@ -5,7 +5,7 @@
 #
 #   docker build -f deploy/docker/service.Dockerfile --build-arg SERVICE=ingest -t payrisk/ingest:dev .
 #
-# SERVICE is one of ingest, risk, push, ledger. The container runs `python -m payrisk_<SERVICE>` as an
+# SERVICE is one of ingest, risk, push, ledger, console. The container runs `python -m payrisk_<SERVICE>` as an
 # unprivileged user (uid 10001); its settings come from PAYRISK_<SERVICE>_* variables (see the service's
 # settings.py). Data that must survive a restart goes under /var/lib/payrisk.
 
@@ -19,8 +19,8 @@ FROM ${PYTHON_IMAGE} AS builder
 ARG SERVICE
 ARG UV_VERSION=0.13.9
 RUN case "${SERVICE}" in \
-      ingest|risk|push|ledger) ;; \
-      *) echo "build with --build-arg SERVICE=ingest|risk|push|ledger (got '${SERVICE}')" >&2; exit 1 ;; \
+      ingest|risk|push|ledger|console) ;; \
+      *) echo "build with --build-arg SERVICE=ingest|risk|push|ledger|console (got '${SERVICE}')" >&2; exit 1 ;; \
     esac
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
