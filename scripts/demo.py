@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import grpc
@@ -15,7 +16,9 @@ from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from payrisk.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from payrisk.push.v1 import push_pb2, push_pb2_grpc
+from payrisk.risk.v1 import risk_pb2, risk_pb2_grpc
 from payrisk_ingest.signatures import sign
+from payrisk_ingest.synthetic.showcase import showcase
 
 ENDPOINTS = Path(__file__).resolve().parent.parent / ".payrisk" / "endpoints.json"
 
@@ -67,9 +70,25 @@ def terminal_key() -> ec.EllipticCurvePrivateKey:
     return key
 
 
+def wait_for_model(risk: risk_pb2_grpc.RiskServiceStub) -> None:
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        models = risk.ListModels(risk_pb2.ListModelsRequest()).models
+        active = next((m for m in models if m.active), None)
+        if active is not None:
+            m = active.metrics
+            print(
+                f"model {active.version}: ROC AUC {m.roc_auc:.3f}, average precision {m.average_precision:.3f}"
+            )
+            return
+        time.sleep(1)
+    sys.exit("risk has no model yet; see .payrisk/logs/risk.log")
+
+
 def main() -> None:
     endpoints = json.loads(ENDPOINTS.read_text())
     stub = ingest_pb2_grpc.IngestServiceStub(grpc.insecure_channel(endpoints["ingest"]))
+    risk = risk_pb2_grpc.RiskServiceStub(grpc.insecure_channel(endpoints["risk"]))
     ledger = ledger_pb2_grpc.LedgerServiceStub(grpc.insecure_channel(endpoints["ledger"]))
     push = push_pb2_grpc.PushServiceStub(grpc.insecure_channel(endpoints["push"]))
     key = terminal_key()
@@ -107,7 +126,10 @@ def main() -> None:
         check=True,
     )  # fmt: skip
 
-    say("Streaming 20,000 online transactions in batches of 1,000")
+    say("risk scores with LightGBM; with no model yet it trains one on generated data first")
+    wait_for_model(risk)
+
+    say("Streaming 20,000 online transactions in batches of 1,000; each batch comes back decided")
     batches = [
         ingest_pb2.IngestTransactionsRequest(
             batch_id=f"batch-{b}",
@@ -126,6 +148,10 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     accepted = sum(r.accepted for r in responses)
     print(f"accepted {accepted} in {elapsed:.2f}s ({accepted / elapsed:,.0f}/s)")
+    outcomes = Counter(
+        common_pb2.Outcome.Name(d.outcome).removeprefix("OUTCOME_") for r in responses for d in r.decisions
+    )
+    print(f"decided on the stream: {dict(outcomes)}")
     first = responses[0].rejected[0]
     print(f"rejected item {first.index} of batch-0: {first.field}: {first.description}")
 
@@ -216,6 +242,96 @@ def main() -> None:
                 terminal_id="demo-pos-1", notification_id=response.notification.notification_id
             )
         )
+
+    settlement_review(stub, risk, ledger, push)
+    decision_receipt(stub, ledger)
+
+
+def settlement_review(
+    stub: ingest_pb2_grpc.IngestServiceStub,
+    risk: risk_pb2_grpc.RiskServiceStub,
+    ledger: ledger_pb2_grpc.LedgerServiceStub,
+    push: push_pb2_grpc.PushServiceStub,
+) -> None:
+    say(
+        "A shell company (remote address, thin capital, offshore form) moves mule money; its settlement is due"
+    )
+    shop = showcase(f"demo-{RUN}", int(time.time()))
+    stub.RegisterMerchants(ingest_pb2.RegisterMerchantsRequest(merchants=shop.merchants))
+    stub.RegisterDevices(ingest_pb2.RegisterDevicesRequest(devices=shop.devices))
+    list(
+        stub.IngestTransactions(iter([ingest_pb2.IngestTransactionsRequest(transactions=shop.transactions)]))
+    )
+    terminal = push.StreamNotifications(
+        push_pb2.StreamNotificationsRequest(
+            terminal_id=shop.shell_terminal_id, merchant_id=shop.shell_merchant_id
+        ),
+        timeout=30,
+    )
+    instruction = risk_pb2.SettlementInstruction(
+        instruction_id=f"settle-{RUN}",
+        merchant_id=shop.shell_merchant_id,
+        amount=common_pb2.Money(currency_code="CNY", minor_units=60_000_000),
+    )
+    instruction.requested_at.GetCurrentTime()
+    reviewed = risk.ReviewSettlement(risk_pb2.ReviewSettlementRequest(instruction=instruction))
+    a = reviewed.assessment
+    print(
+        f"assessment: level {common_pb2.RiskLevel.Name(a.level).removeprefix('RISK_LEVEL_')}, "
+        f"suspected {a.suspected}; {len(a.risky_transactions)} risky transactions"
+    )
+    print(f"verdict {risk_pb2.SettlementVerdict.Name(reviewed.verdict).removeprefix('SETTLEMENT_VERDICT_')}: "
+          f"{reviewed.frozen_amount.minor_units / 100:,.2f} {reviewed.frozen_amount.currency_code} frozen as {reviewed.freeze_id}")  # fmt: skip
+    freeze = ledger.GetFreeze(ledger_pb2.GetFreezeRequest(freeze_id=reviewed.freeze_id)).freeze
+    history = ledger.GetHistory(ledger_pb2.GetHistoryRequest(freeze_id=reviewed.freeze_id)).entries
+    info = ledger.GetLedgerInfo(ledger_pb2.GetLedgerInfoRequest())
+    print(f"on the {info.backend} ledger: {ledger_pb2.FreezeStatus.Name(freeze.status)}, "
+          f"transaction {reviewed.ledger_transaction_id}, {len(history)} history entry")  # fmt: skip
+    if info.backend == "fabric":
+        print("  check it with Fabric's own CLI:  eval \"$(deploy/fabric/network.sh env org2)\"; "
+              f"peer chaincode query -C payrisk -n payrisk -c '{{\"Args\":[\"GetFreeze\",\"{reviewed.freeze_id}\"]}}'")  # fmt: skip
+    for response in terminal:
+        got = response.notification
+        push.AckNotification(
+            push_pb2.AckNotificationRequest(
+                terminal_id=shop.shell_terminal_id, notification_id=got.notification_id
+            )
+        )
+        if got.kind == push_pb2.NOTIFICATION_KIND_FUNDS_FROZEN:
+            print(f"terminal {shop.shell_terminal_id} received: {got.title}: {got.body}")
+            terminal.cancel()
+            break
+
+
+def decision_receipt(
+    stub: ingest_pb2_grpc.IngestServiceStub, ledger: ledger_pb2_grpc.LedgerServiceStub
+) -> None:
+    say("Every decision is anchored on the ledger: a declined payment's receipt, checked against the chain")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        queue = stub.ListTransactions(
+            ingest_pb2.ListTransactionsRequest(
+                outcomes=[common_pb2.OUTCOME_DECLINE], newest_first=True, page_size=20
+            )
+        ).records
+        anchored = next((r for r in queue if r.HasField("decision_receipt")), None)
+        if anchored is not None:
+            break
+        time.sleep(1)
+    else:
+        print("no anchored decline yet (the anchorer is behind); see .payrisk/logs/ingest.log")
+        return
+    receipt = anchored.decision_receipt
+    verified = ledger.VerifyReceipt(
+        ledger_pb2.VerifyReceiptRequest(receipt=receipt, content=anchored.anchored_decision)
+    )
+    print(f"{anchored.transaction.transaction_id}: score {anchored.decision.score:.3f}, "
+          f"reasons {', '.join(r.feature for r in anchored.decision.reasons)}")  # fmt: skip
+    print(
+        f"receipt: batch {receipt.batch_id}, leaf {receipt.leaf_index} of a Merkle tree, proof of {len(receipt.proof)} steps"
+    )
+    print(f"verified against the root on chain: {verified.valid} (ledger transaction {verified.commit.transaction_id}, "
+          f"block {verified.commit.block_number})")  # fmt: skip
 
 
 if __name__ == "__main__":

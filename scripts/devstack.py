@@ -1,10 +1,12 @@
-"""Run payrisk's services on this machine as background processes.
+"""Run payrisk on this machine: the native Fabric network and every service as background processes.
 
-    devstack.py up     start every service not yet running; wait until each reports SERVING
-    devstack.py down   stop the services `up` started (by their recorded process ids)
+    devstack.py up     start what is not running yet; wait until each service reports SERVING
+    devstack.py down   stop what `up` started (by the recorded process ids), the Fabric network included
     devstack.py run    up, a short narrated demo, then wait; Ctrl-C stops what this command started
 
-Addresses go to .payrisk/endpoints.json, logs to .payrisk/logs/<service>.log.
+Addresses go to .payrisk/endpoints.json, logs to .payrisk/logs/<service>.log. The ledger uses the Fabric
+network (built from source the first time, which takes minutes); when Fabric's commands cannot be had it
+falls back to its embedded backend and says so. PAYRISK_LEDGER_BACKEND=embedded skips Fabric altogether.
 """
 
 from __future__ import annotations
@@ -17,26 +19,31 @@ import sys
 import time
 from pathlib import Path
 
-from payrisk_runtime.local import ServiceSpec, serving
+from payrisk_runtime.local import SYSTEM, FabricNetwork, ServiceSpec, links, serving, start_fabric
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".payrisk"
 ENDPOINTS = STATE / "endpoints.json"
 LOGS = STATE / "logs"
 PIDS = STATE / "pids"
-
-
-# In dependency order: each service starts after those it calls.
-SERVICES = [
-    ServiceSpec("ledger", "payrisk_ledger", 50054),
-    ServiceSpec("ingest", "payrisk_ingest", 50051),
-    ServiceSpec("push", "payrisk_push", 50053),
-]
-# Who calls whom, on this machine.
-LINKS = {"PAYRISK_PUSH_INGEST_ADDRESS": "127.0.0.1:50051", "PAYRISK_PUSH_MINING_INTERVAL_SECONDS": "30"}
+# Present while the Fabric network runs because `up` started it (so that `down` stops it too).
+FABRIC_STARTED_HERE = PIDS / "fabric.started"
+NETWORK_SH = ROOT / "deploy" / "fabric" / "network.sh"
+ADDRESSES = {s.name: f"127.0.0.1:{s.port}" for s in SYSTEM}
+# Settings for running on one machine: mining and retries often enough to watch them happen.
+LOCAL_ENV = {
+    "PAYRISK_PUSH_MINING_INTERVAL_SECONDS": "30",
+    "PAYRISK_RISK_RETRY_INTERVAL_SECONDS": "2",
+}
 
 
 def _alive(pid: int) -> bool:
+    try:
+        # A service this process started is its child: reap it, or it lingers as a zombie that looks alive.
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -52,7 +59,7 @@ def _pid(service: ServiceSpec) -> int | None:
     return pid if _alive(pid) else None
 
 
-def _wait_serving(address: str, timeout: float = 30.0) -> bool:
+def _wait_serving(address: str, timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if serving(address):
@@ -61,12 +68,38 @@ def _wait_serving(address: str, timeout: float = 30.0) -> bool:
     return False
 
 
+def _fabric_running() -> bool:
+    status = subprocess.run(["bash", str(NETWORK_SH), "status"], capture_output=True, check=False)
+    return status.returncode == 0
+
+
+def _ledger_backend() -> FabricNetwork:
+    if os.environ.get("PAYRISK_LEDGER_BACKEND") == "embedded":
+        print("  ledger   embedded backend (PAYRISK_LEDGER_BACKEND=embedded)")
+        return FabricNetwork(None, "embedded asked for")
+    was_running = _fabric_running()
+    if not was_running:
+        print(
+            "  fabric   starting the native Hyperledger Fabric network (orderer, two organisations, chaincode)"
+        )
+        print("           the first time this builds Fabric's commands from source: a few minutes")
+    network = start_fabric(ROOT, echo=True)
+    if network.network_file is None:
+        banner = "!" * 100
+        print(f"\n{banner}\n  NO FABRIC: {network.reason}\n  The ledger runs on its EMBEDDED backend "
+              f"(a signed hash chain in SQLite), not on Hyperledger Fabric.\n{banner}\n")  # fmt: skip
+    elif not was_running:
+        FABRIC_STARTED_HERE.write_text("1")
+    return network
+
+
 def up() -> list[ServiceSpec]:
     """Start what is not running; returns the services this call started."""
     for folder in (LOGS, PIDS):
         folder.mkdir(parents=True, exist_ok=True)
+    network = _ledger_backend()
     started = []
-    for service in SERVICES:
+    for service in SYSTEM:
         if _pid(service):
             print(f"  {service.name:8} already running")
             continue
@@ -76,7 +109,9 @@ def up() -> list[ServiceSpec]:
             f"{service.env_prefix}DATA_DIR": str(STATE / "data"),
             f"{service.env_prefix}ENDPOINTS_FILE": str(ENDPOINTS),
             "OTEL_SERVICE_NAME": f"payrisk-{service.name}",
-            **LINKS,
+            **LOCAL_ENV,
+            **links(service, ADDRESSES),
+            **(network.ledger_env() if service.name == "ledger" else {}),
         }
         log = open(LOGS / f"{service.name}.log", "ab")  # noqa: SIM115  (the child process owns it)
         process = subprocess.Popen(
@@ -89,16 +124,15 @@ def up() -> list[ServiceSpec]:
         )
         (PIDS / f"{service.name}.pid").write_text(str(process.pid))
         started.append(service)
-    for service in SERVICES:
-        address = f"127.0.0.1:{service.port}"
-        if not _wait_serving(address):
+        # Each waits for the ones before it: the ledger must answer before ingest anchors on it.
+        if not _wait_serving(ADDRESSES[service.name]):
             sys.exit(f"{service.name} did not become healthy; see {LOGS / (service.name + '.log')}")
-        print(f"  {service.name:8} serving on {address}")
+        print(f"  {service.name:8} serving on {ADDRESSES[service.name]}")
     return started
 
 
 def down(services: list[ServiceSpec] | None = None) -> None:
-    for service in services if services is not None else SERVICES:
+    for service in reversed(services if services is not None else list(SYSTEM)):
         pid = _pid(service)
         if pid is None:
             continue
@@ -110,19 +144,37 @@ def down(services: list[ServiceSpec] | None = None) -> None:
             os.kill(pid, signal.SIGKILL)
         (PIDS / f"{service.name}.pid").unlink(missing_ok=True)
         print(f"  {service.name:8} stopped")
+    if FABRIC_STARTED_HERE.exists():
+        subprocess.run(["bash", str(NETWORK_SH), "down"], check=False)
+        FABRIC_STARTED_HERE.unlink(missing_ok=True)
+        print("  fabric   stopped (its ledger is kept in .payrisk/fabric)")
+
+
+def show_endpoints() -> None:
+    endpoints = json.loads(ENDPOINTS.read_text()) if ENDPOINTS.exists() else {}
+    print("\npayrisk is running:")
+    for name, address in sorted(endpoints.items()):
+        print(f"  {name:8} {address}    grpcurl -plaintext {address} list")
+    print(
+        '  e.g.     grpcurl -plaintext -d \'{"merchant_id": "..."}\' 127.0.0.1:50052 '
+        "payrisk.risk.v1.RiskService/AssessMerchant"
+    )
+    print(
+        "  or       .venv/bin/payrisk --help   (ledger-info, transaction, assess-merchant, freezes, verify...)"
+    )
+    print(f"  logs     {LOGS}/")
 
 
 def run() -> None:
     print("starting payrisk...")
     started = up()
     try:
-        endpoints = json.loads(ENDPOINTS.read_text()) if ENDPOINTS.exists() else {}
         subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py")], check=True, cwd=ROOT)
-        print("\npayrisk is running:")
-        for name, address in sorted(endpoints.items()):
-            print(f"  {name:8} {address}    e.g. grpcurl -plaintext {address} list")
+        show_endpoints()
         print("Press Ctrl-C to stop.")
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        # Also when started in the background, where SIGINT arrives ignored.
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, signal.default_int_handler)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ database. The ledger is the native Fabric network when its commands can be had o
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Iterator
@@ -112,7 +113,8 @@ def system(
     for name, database in _databases(store, request, state).items():
         env[name].update(database)
     try:
-        addresses = stack.start_system(SYSTEM, env)
+        # Free ports, so that a system started by `make up` can run beside the tests.
+        addresses = stack.start_system(tuple(dataclasses.replace(s, port=0) for s in SYSTEM), env)
         _wait_for_a_model(addresses["risk"])
         yield System(addresses, store, fabric_network, f"e2e{store[:2]}{uuid.uuid4().hex[:8]}")
     finally:
