@@ -22,3 +22,13 @@ def repo_root():
     from pathlib import Path
 
     return Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+async def trained_models(tmp_path_factory: pytest.TempPathFactory):
+    """A data directory holding one small trained model, active: copied into each risk's data directory."""
+    from risk_factories import train_small_model
+
+    root = tmp_path_factory.mktemp("trained")
+    await train_small_model(root)
+    return root

@@ -1,4 +1,5 @@
-"""What the security tests share: reading how a call ended, and a merchant whose settlement gets frozen."""
+"""What the security tests share (and the reliability tests borrow): reading how a call ended, and a
+merchant whose settlement gets frozen."""
 
 from __future__ import annotations
 
@@ -29,12 +30,13 @@ async def refusal(call: Any) -> grpc.aio.AioRpcError:
     raise AssertionError("the call succeeded")
 
 
-async def load_shell_merchant(ingest: Any, merchant_id: str) -> None:
+def shell_merchant(
+    merchant_id: str,
+) -> tuple[ingest_pb2.RegisterMerchantsRequest, ingest_pb2.IngestTransactionsRequest]:
     """A merchant that looks like a shell company (remote, thinly capitalised, an odd legal form) with large
-    transfers and cash-outs: a settlement review freezes its funds."""
+    transfers and cash-outs, and three ordinary neighbours: a settlement review freezes its funds."""
     neighbours = [merchant(f"{merchant_id}-near-{i}", lat=31.23 + i * 0.001) for i in range(3)]
     shell = merchant(merchant_id, lat=43.9, lon=87.6, capital=500_000, registration_type="shell_offshore")
-    await ingest.RegisterMerchants(ingest_pb2.RegisterMerchantsRequest(merchants=[shell, *neighbours]))
     transactions = [
         transaction(
             i, transaction_id=f"{merchant_id}-tx-{i}", merchant_id=merchant_id, payer_id=f"mule-{i % 3}",
@@ -43,9 +45,17 @@ async def load_shell_merchant(ingest: Any, merchant_id: str) -> None:
         )
         for i in range(12)
     ]  # fmt: skip
-    request = ingest_pb2.IngestTransactionsRequest(batch_id=f"{merchant_id}-batch", transactions=transactions)
-    [response] = [r async for r in ingest.IngestTransactions(iter([request]))]
-    assert response.accepted + response.duplicates == len(transactions), response.rejected
+    return (
+        ingest_pb2.RegisterMerchantsRequest(merchants=[shell, *neighbours]),
+        ingest_pb2.IngestTransactionsRequest(batch_id=f"{merchant_id}-batch", transactions=transactions),
+    )
+
+
+async def load_shell_merchant(ingest: Any, merchant_id: str) -> None:
+    merchants, batch = shell_merchant(merchant_id)
+    await ingest.RegisterMerchants(merchants)
+    [response] = [r async for r in ingest.IngestTransactions(iter([batch]))]
+    assert response.accepted + response.duplicates == len(batch.transactions), response.rejected
 
 
 def settlement(instruction_id: str, merchant_id: str) -> risk_pb2.ReviewSettlementRequest:
