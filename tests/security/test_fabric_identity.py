@@ -2,20 +2,27 @@
 certificate, where they are kept) never reaches a caller, an error message or a log line. GetLedgerInfo may
 name the MSP ids and peers, nothing more.
 
-The Fabric network is not needed: the peers here are addresses nobody listens on, which is what a caller
-sees most often when something goes wrong (every failure path builds its message the same way).
+Most of these need no Fabric network: their peers are addresses nobody listens on, which is what a caller
+sees most often when something goes wrong. The last runs the ledger service on the real network, through
+every RPC and its refusals.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from pathlib import Path
 
+import grpc
 import pytest
+from payrisk.common.v1 import common_pb2
+from payrisk.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from payrisk_ledger.app import start as start_ledger
 from payrisk_ledger.fabric import EvaluateError, NetworkConfig, SigningIdentity, connect
-from payrisk_runtime import redact
+from payrisk_ledger.settings import LedgerSettings
+from payrisk_runtime import open_channel, redact
 from payrisk_runtime.certs import CertificateAuthority
-from payrisk_runtime.local import free_port
+from payrisk_runtime.local import free_port, start_fabric
 
 
 @pytest.fixture
@@ -129,3 +136,100 @@ def test_a_key_or_certificate_that_reaches_a_log_line_anyway_is_redacted(network
     assert "[REDACTED PRIVATE KEY]" in line
     assert "[REDACTED CERTIFICATE]" in line
     assert_free_of(line, [s for s in secrets_of(network) if "/" not in s and not s.endswith(".pem")])
+
+
+# --- the ledger service on the real Fabric network --------------------------------------------------------------
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def fabric_network_file() -> Path:
+    try:
+        network = start_fabric(REPO_ROOT)  # a no-op when the network runs already
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    if network.network_file is None:
+        pytest.skip(f"no Fabric binaries: {network.reason}")
+    return network.network_file
+
+
+@pytest.mark.fabric
+@pytest.mark.timeout(900)
+async def test_the_ledger_on_fabric_tells_its_callers_nothing_of_its_identity(
+    fabric_network_file, certificate, tmp_path, caplog
+):
+    network = NetworkConfig.load(fabric_network_file)
+    secrets = secrets_of(network)
+    caplog.set_level(logging.DEBUG)
+    tls = certificate("service:ledger")
+    app = await start_ledger(
+        LedgerSettings(
+            backend="fabric", fabric_network_file=fabric_network_file, port=0, data_dir=tmp_path,
+            database_url=f"sqlite:///{tmp_path / 'ledger.db'}", outbox_retry_seconds=0.5,
+            tls_cert_file=tls.cert, tls_key_file=tls.key, tls_ca_file=tls.ca,
+        )
+    )  # fmt: skip
+    said: list[str] = []
+    run = uuid.uuid4().hex[:10]
+    try:
+        async with (
+            open_channel(app.address, certificate("operator:alice")) as operator_channel,
+            open_channel(app.address, certificate("terminal:d-1")) as terminal_channel,
+        ):
+            operator = ledger_pb2_grpc.LedgerServiceStub(operator_channel)
+            freeze = ledger_pb2.FreezeFundsRequest(
+                freeze_id=f"fz-{run}", merchant_id=f"m-{run}", instruction_id=f"si-{run}",
+                amount=common_pb2.Money(currency_code="CNY", minor_units=1000), transaction_ids=[f"t-{run}"],
+                reason="security suite",
+            )  # fmt: skip
+            conflicting = ledger_pb2.FreezeFundsRequest()
+            conflicting.CopyFrom(freeze)
+            conflicting.amount.minor_units = 2000
+            calls = [
+                lambda: operator.GetLedgerInfo(ledger_pb2.GetLedgerInfoRequest()),
+                lambda: operator.FreezeFunds(freeze),
+                lambda: operator.FreezeFunds(conflicting),  # refused by the chaincode: ALREADY_EXISTS
+                lambda: operator.GetFreeze(ledger_pb2.GetFreezeRequest(freeze_id=f"fz-{run}")),
+                lambda: operator.GetFreeze(ledger_pb2.GetFreezeRequest(freeze_id=f"none-{run}")),  # NOT_FOUND
+                lambda: operator.GetHistory(ledger_pb2.GetHistoryRequest(freeze_id=f"fz-{run}")),
+                lambda: operator.ReleaseFunds(
+                    ledger_pb2.ReleaseFundsRequest(freeze_id=f"fz-{run}", reason="done")
+                ),
+                lambda: operator.ReleaseFunds(
+                    ledger_pb2.ReleaseFundsRequest(freeze_id=f"fz-{run}", reason="again")
+                ),
+                lambda: operator.ReleaseFunds(
+                    ledger_pb2.ReleaseFundsRequest(freeze_id=f"none-{run}", reason="x")
+                ),
+                lambda: operator.AnchorRecords(
+                    ledger_pb2.AnchorRecordsRequest(
+                        batch_id=f"b-{run}",
+                        kind=ledger_pb2.RECORD_KIND_DECISION,
+                        records=[ledger_pb2.Record(record_id="r-1", content=b"decision")],
+                    )
+                ),
+                lambda: ledger_pb2_grpc.LedgerServiceStub(terminal_channel).GetLedgerInfo(
+                    ledger_pb2.GetLedgerInfoRequest()
+                ),
+            ]
+            codes = []
+            for call in calls:  # one after the other: each sees what the one before did
+                try:
+                    said.append(str(await call()))
+                    codes.append(grpc.StatusCode.OK)
+                except grpc.aio.AioRpcError as error:
+                    said.append(f"{error.details()} {error.trailing_metadata()}")
+                    codes.append(error.code())
+            info = await operator.GetLedgerInfo(ledger_pb2.GetLedgerInfoRequest())
+    finally:
+        await app.stop()
+    assert codes[1] == grpc.StatusCode.OK
+    assert grpc.StatusCode.ALREADY_EXISTS in codes
+    assert grpc.StatusCode.NOT_FOUND in codes
+    assert codes[-1] == grpc.StatusCode.PERMISSION_DENIED
+    # What GetLedgerInfo may say: the backend, the channel, the peers and their MSP ids.
+    assert info.backend == "fabric"
+    assert {msp for msp in network.msp_ids if any(msp in p for p in info.peers)} == set(network.msp_ids)
+    for text in (*said, *(r.getMessage() for r in caplog.records)):
+        assert_free_of(text, secrets)
