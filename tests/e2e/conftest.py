@@ -21,7 +21,7 @@ from payrisk.ingest.v1 import ingest_pb2_grpc
 from payrisk.ledger.v1 import ledger_pb2_grpc
 from payrisk.push.v1 import push_pb2_grpc
 from payrisk.risk.v1 import risk_pb2, risk_pb2_grpc
-from payrisk_runtime.local import SYSTEM, FabricNetwork, LocalStack, start_fabric
+from payrisk_runtime.local import SYSTEM, FabricNetwork, LocalStack, free_port, start_fabric
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +37,8 @@ class System:
     fabric: FabricNetwork
     # Prefix for ids, unique to this run: the Fabric ledger keeps its data between runs.
     run: str
+    # Each service's Prometheus endpoint, http://127.0.0.1:<port>/metrics.
+    metrics: dict[str, str]
 
 
 @pytest.fixture(scope="session")
@@ -112,11 +114,16 @@ def system(
     }
     for name, database in _databases(store, request, state).items():
         env[name].update(database)
+    metrics = {}
+    for spec in SYSTEM:
+        port = free_port()
+        env[spec.name][f"{spec.env_prefix}METRICS_PORT"] = str(port)
+        metrics[spec.name] = f"http://127.0.0.1:{port}/metrics"
     try:
         # Free ports, so that a system started by `make up` can run beside the tests.
         addresses = stack.start_system(tuple(dataclasses.replace(s, port=0) for s in SYSTEM), env)
         _wait_for_a_model(addresses["risk"])
-        yield System(addresses, store, fabric_network, f"e2e{store[:2]}{uuid.uuid4().hex[:8]}")
+        yield System(addresses, store, fabric_network, f"e2e{store[:2]}{uuid.uuid4().hex[:8]}", metrics)
     finally:
         stack.stop_all()
 

@@ -224,3 +224,36 @@ def test_a_suspicious_merchants_settlement_freezes_its_funds_and_its_terminal_is
     assert by_service["payrisk-ledger"]["payrisk.freeze_id"] == reviewed.freeze_id
     assert by_service["payrisk-ledger"]["payrisk.ledger_transaction_id"] == reviewed.ledger_transaction_id
     assert shop.shell_merchant_id in by_service["payrisk-push"]["payrisk.merchant_id"]
+
+
+def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    from urllib.request import urlopen
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urlopen(url, timeout=5) as response:  # noqa: S310  (a local URL the test made)
+        text = response.read().decode()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_prometheus_sees_decisions_by_outcome_the_model_and_ledger_commit_latency(system, shop):
+    risk = scrape(system.metrics["risk"])
+    decided = {labels: v for (name, labels), v in risk.items() if name == "payrisk_decisions_total"}
+    assert sum(decided.values()) >= len(shop.transactions)
+    assert {dict(labels)["outcome"] for labels in decided} >= {"APPROVE"}
+    active = [
+        dict(labels)["model_version"]
+        for (name, labels), v in risk.items()
+        if name == "payrisk_model_active" and v == 1
+    ]
+    assert len(active) == 1
+
+    ledger = scrape(system.metrics["ledger"])
+    backend = "fabric" if system.fabric.network_file else "embedded"
+    anchors = ledger[("payrisk_ledger_commit_seconds_count", (("backend", backend), ("operation", "anchor")))]
+    assert anchors >= 1
+    assert any(name == "payrisk_rpc_requests_total" for name, _ in scrape(system.metrics["ingest"]))

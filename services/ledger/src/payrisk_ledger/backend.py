@@ -8,6 +8,9 @@ from .model import Anchor, AnchoredBatch, Commit, Freeze, HistoryEntry, LedgerIn
 
 
 class LedgerBackend(Protocol):
+    # "fabric" or "embedded": for logs and metrics.
+    name: str
+
     async def create_freeze(self, freeze: Freeze) -> tuple[Freeze, Commit]:
         """Records a new freeze; FreezeExists when the id is taken."""
 

@@ -11,6 +11,7 @@ from .backend import LedgerBackend
 from .embedded.chain import ChainVerification
 from .errors import FreezeExists
 from .merkle import MerkleTree, ProofStep, leaf_hash, root_from_proof
+from .metrics import timed_commit
 from .model import Anchor, AnchoredBatch, Commit, Freeze
 from .outbox import AnchorOutbox
 
@@ -61,7 +62,8 @@ class Ledger:
         """Idempotent by freeze id: a replay returns the freeze as recorded; other content is a conflict."""
         annotate(freeze_id=freeze.freeze_id, merchant_id=freeze.merchant_id)
         try:
-            recorded, commit = await self.backend.create_freeze(freeze)
+            with timed_commit(self.backend.name, "freeze"):
+                recorded, commit = await self.backend.create_freeze(freeze)
         except FreezeExists:
             history = await self.backend.history(freeze.freeze_id)
             if not history or not _same_freeze(history[0].freeze, freeze):
@@ -72,7 +74,8 @@ class Ledger:
 
     async def release(self, freeze_id: str, reason: str) -> tuple[Freeze, Commit]:
         annotate(freeze_id=freeze_id)
-        released, commit = await self.backend.release_freeze(freeze_id, reason)
+        with timed_commit(self.backend.name, "release"):
+            released, commit = await self.backend.release_freeze(freeze_id, reason)
         annotate(ledger_transaction_id=commit.transaction_id, block_number=commit.block_number)
         return released, commit
 
@@ -82,7 +85,8 @@ class Ledger:
         tree = MerkleTree.of([r.content for r in records])
         anchor = Anchor(batch_id, kind, tree.root.hex(), len(records))
         annotate(batch_id=batch_id, records=len(records))
-        anchored = await self._outbox.commit(anchor)
+        with timed_commit(self.backend.name, "anchor"):
+            anchored = await self._outbox.commit(anchor)
         annotate(
             ledger_transaction_id=anchored.commit.transaction_id, block_number=anchored.commit.block_number
         )

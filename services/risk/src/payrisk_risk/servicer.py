@@ -15,6 +15,7 @@ from . import convert, validation
 from .clients import Downstream
 from .coalescing import Coalescer
 from .merchants.assessor import MerchantAssessor
+from .metrics import count_decisions
 from .model.lifecycle import ModelLifecycle, TrainingPlan
 from .model.sources import ingest_batches
 from .scoring import Scored, Scorer
@@ -69,6 +70,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         decided_at = Timestamp()
         decided_at.FromNanoseconds(time.time_ns())
         convert.decisions(scored, decided_at, response.decisions)
+        count_decisions(scored)
         return response
 
     async def ScoreTransactions(self, request: Any, context: Context) -> risk_pb2.ScoreTransactionsResponse:

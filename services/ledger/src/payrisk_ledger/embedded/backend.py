@@ -34,6 +34,8 @@ def _freeze_from(payload: bytes) -> Freeze:
 
 
 class EmbeddedLedger:
+    name = "embedded"
+
     def __init__(self, engine: Engine, key: Ed25519PrivateKey) -> None:
         self._engine = engine
         self._key = key

@@ -58,6 +58,8 @@ def _freeze_request(freeze: Freeze) -> str:
 
 
 class FabricLedger:
+    name = "fabric"
+
     def __init__(self, network: NetworkConfig) -> None:
         self._network = network
         # One gateway per organisation: writes go through the first that answers; each can endorse with both.

@@ -16,6 +16,7 @@ import numpy.typing as npt
 from payrisk_runtime import FailedPrecondition
 
 from ..features import Columns, StateLimits, empty_columns
+from ..metrics import model_activated
 from ..scoring import Scorer
 from .artefact import ModelMeta
 from .dataset import replay, training_data
@@ -73,6 +74,7 @@ class ModelLifecycle:
                 logger.error("%s", refused.message)
                 continue
             self._scorer.activate(model)
+            model_activated(model.version)
             if version != remembered:
                 logger.warning(
                     "serving model %s (the active one, %s, could not be loaded)", version, remembered
@@ -85,6 +87,7 @@ class ModelLifecycle:
             model = await asyncio.to_thread(self.registry.load, version)
             await asyncio.to_thread(self.registry.mark_active, version)
             self._scorer.activate(model)
+            model_activated(model.version)
         logger.info("model %s is active%s", version, " (compiled inference)" if model.compiled else "")
         return model
 
