@@ -17,6 +17,7 @@ import grpc
 import pytest
 from console_data import World, load
 from console_stack import ANALYST, CHROMIUM, CHROMIUM_ARGS, OPERATOR, Running
+from otlp_receiver import OtlpReceiver
 from payrisk.ingest.v1 import ingest_pb2_grpc
 from payrisk.ledger.v1 import ledger_pb2_grpc
 from payrisk.push.v1 import push_pb2_grpc
@@ -84,7 +85,15 @@ async def _load_world(addresses: dict[str, str]) -> World:
 
 
 @pytest.fixture(scope="session")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+def otlp() -> Iterator[OtlpReceiver]:
+    receiver = OtlpReceiver()
+    receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def running(tmp_path_factory: pytest.TempPathFactory, otlp: OtlpReceiver) -> Iterator[Running]:
     if not CHROMIUM.exists():
         pytest.fail("Debian's Chromium is missing: apt-get install -y chromium (.ci/run installs it)")
     state = tmp_path_factory.mktemp("console-system")
@@ -92,7 +101,14 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     asyncio.run(train_small_model(trained))
     install_model(trained, state / "data")
     metrics_port = free_port()
-    stack = LocalStack(state)
+    stack = LocalStack(
+        state,
+        {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint,
+            "OTEL_EXPORTER_OTLP_INSECURE": "true",
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
+        },
+    )
     env = {
         "ledger": {"PAYRISK_LEDGER_BACKEND": "embedded", "PAYRISK_LEDGER_METRICS_PORT": str(metrics_port)},
         "ingest": {

@@ -170,3 +170,22 @@ def test_an_analyst_reads_devices_models_and_the_live_view_but_cannot_release(
     assert "min_score" in page.locator(".error-page").inner_text()
     assert "Traceback" not in page.content()
     shoot(page, tmp_path, "05-bad-query")
+
+
+def test_a_page_and_the_calls_it_makes_are_one_trace(page, running: Running, otlp, tmp_path):
+    sign_in(page, running, ANALYST, tmp_path)
+    page.goto(f"{running.console_url}/merchants/{SHELL}")
+    deadline = time.monotonic() + 20
+    while True:
+        spans = otlp.spans()
+        pages = [
+            s
+            for s in spans
+            if s.service == "payrisk-console" and s.name == "GET /merchants/{merchant_id:path}"
+        ]
+        traces = {s.trace_id for s in pages}
+        called = {s.service for s in spans if s.trace_id in traces and s.service != "payrisk-console"}
+        if {"payrisk-ingest", "payrisk-risk", "payrisk-ledger"} <= called:
+            break
+        assert time.monotonic() < deadline, f"the page's trace reached only {called}"
+        time.sleep(0.3)

@@ -1,4 +1,4 @@
-"""Serving the console with uvicorn on a socket bound up front, so port 0 works and the address is known."""
+"""Serving the console with uvicorn; with port 0 it picks a free port, and says which once it listens."""
 
 from __future__ import annotations
 
@@ -15,14 +15,6 @@ from .settings import ConsoleSettings
 logger = logging.getLogger("payrisk.console")
 
 
-def bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.set_inheritable(True)
-    return sock
-
-
 def url_of(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
@@ -33,10 +25,11 @@ class ConsoleServer:
 
     def __init__(self, app: Starlette, settings: ConsoleSettings) -> None:
         self.settings = settings
-        self.socket = bind(settings.host, settings.port)
-        self.url = url_of(self.socket)
+        self.url = ""
         config = uvicorn.Config(
             app,
+            host=settings.host,
+            port=settings.port,
             log_config=None,  # payrisk's own JSON logs (configured by the entry point)
             access_log=False,
             timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) or None,
@@ -46,12 +39,13 @@ class ConsoleServer:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> str:
-        self._task = asyncio.create_task(self._server.serve(sockets=[self.socket]))
+        self._task = asyncio.create_task(self._server.serve())
         while not self._server.started:
             if self._task.done():
                 self._task.result()
                 raise RuntimeError("the console stopped while starting")
             await asyncio.sleep(0.02)
+        self.url = url_of(self._server.servers[0].sockets[0])
         if self.settings.endpoints_file:
             record_endpoint(self.settings.endpoints_file, "console", self.url)
         logger.info("console listening on %s", self.url)
@@ -67,4 +61,3 @@ class ConsoleServer:
         self._server.should_exit = True
         if self._task is not None:
             await self._task
-        self.socket.close()
