@@ -82,10 +82,15 @@ class FabricLedger:
                 if refusal is not None:
                     raise refusal(error.chaincode_message.split("] ", 1)[-1]) from None
                 if error.chaincode_code == "INVALID_ARGUMENT":
-                    raise InvalidArgument.field(what, error.chaincode_message) from None
+                    # The chaincode's own check of what the service already validated: its words only.
+                    raise InvalidArgument.field(what, error.chaincode_message.split("] ", 1)[-1]) from None
                 logger.warning("fabric %s via %s failed: %s", what, contract.gateway.endpoint, error)
                 last = error
-        raise LedgerUnavailable(f"the Fabric network did not confirm {what}: {last}") from None
+        # The peers' own words stay in the log: they name hosts and certificates a caller has no business with.
+        logger.error("fabric %s failed on every gateway: %s", what, last)
+        raise LedgerUnavailable(
+            f"the Fabric network did not confirm {what}; retrying by id is safe"
+        ) from None
 
     async def create_freeze(self, freeze: Freeze) -> tuple[Freeze, Commit]:
         result = await self._call(
