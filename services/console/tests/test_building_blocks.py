@@ -138,3 +138,14 @@ def test_commit_latency_is_the_mean_of_the_commits_since_the_last_look():
     assert tracker.observe(3.0, LatencyTracker.totals(METRICS.format(anchor_sum=1.6, anchor_count=6))) is None
     # A restarted ledger starts from zero: that interval says nothing.
     assert tracker.observe(4.0, LatencyTracker.totals(METRICS.format(anchor_sum=0.1, anchor_count=1))) is None
+
+
+def test_the_ledgers_own_commit_histogram_is_preferred():
+    text = METRICS.format(anchor_sum=5.0, anchor_count=5) + (
+        "# TYPE payrisk_ledger_commit_seconds histogram\n"
+        'payrisk_ledger_commit_seconds_sum{backend="fabric",operation="anchor"} 0.6\n'
+        'payrisk_ledger_commit_seconds_count{backend="fabric",operation="anchor"} 3.0\n'
+        'payrisk_ledger_commit_seconds_sum{backend="fabric",operation="freeze"} 0.2\n'
+        'payrisk_ledger_commit_seconds_count{backend="fabric",operation="freeze"} 1.0\n'
+    )
+    assert LatencyTracker.totals(text) == pytest.approx((0.8, 4.0))

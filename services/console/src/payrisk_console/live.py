@@ -3,8 +3,8 @@
 Decisions are counted by following ingest's export stream from a cursor: every transaction ingest stores
 after the cursor, counted by outcome in the second risk decided it. (A transaction kept unscored and scored
 later in the background is exported before it has a decision, so it is not counted.) Commit latency is the
-mean duration of the ledger's committing calls (AnchorRecords, FreezeFunds, ReleaseFunds) in each interval,
-from the ledger's own Prometheus histogram. Sampling runs only while someone has the live view open.
+mean time the ledger took to commit its writes in each interval, from its Prometheus metrics
+(`payrisk_ledger_commit_seconds`; from a ledger without it, the duration of its committing calls). Sampling runs only while someone has the live view open.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from .services import Services, call
 logger = logging.getLogger("payrisk.console.live")
 
 LEDGER_SERVICE = "payrisk.ledger.v1.LedgerService"
+COMMIT_HISTOGRAM = "payrisk_ledger_commit_seconds"
+RPC_HISTOGRAM = "payrisk_rpc_duration_seconds"
 COMMITTING = frozenset({"AnchorRecords", "FreezeFunds", "ReleaseFunds"})
 # Stop sampling this long after the last look at the live view.
 IDLE_AFTER_SECONDS = 60.0
@@ -78,22 +80,27 @@ class LatencyTracker:
 
     @staticmethod
     def totals(metrics_text: str) -> tuple[float, float]:
-        """Summed duration and count of the ledger's committing calls."""
-        total, count = 0.0, 0.0
+        """Summed duration and count of the ledger's commits: its own commit histogram, or (from a ledger
+        without one) the durations of its committing calls."""
+        commits, calls = [0.0, 0.0], [0.0, 0.0]
         for family in text_string_to_metric_families(metrics_text):
-            if family.name != "payrisk_rpc_duration_seconds":
-                continue
             for sample in family.samples:
-                if (
-                    sample.labels.get("service") != LEDGER_SERVICE
-                    or sample.labels.get("method") not in COMMITTING
+                if family.name == COMMIT_HISTOGRAM:
+                    target = commits
+                elif (
+                    family.name == RPC_HISTOGRAM
+                    and sample.labels.get("service") == LEDGER_SERVICE
+                    and sample.labels.get("method") in COMMITTING
                 ):
+                    target = calls
+                else:
                     continue
                 if sample.name.endswith("_sum"):
-                    total += sample.value
+                    target[0] += sample.value
                 elif sample.name.endswith("_count"):
-                    count += sample.value
-        return total, count
+                    target[1] += sample.value
+        chosen = commits if commits[1] else calls
+        return chosen[0], chosen[1]
 
     def observe(self, at: float, totals: tuple[float, float]) -> float | None:
         """The mean latency (seconds) of the commits since the previous observation; None when there were none."""
