@@ -53,15 +53,16 @@ def _accounts_file(state: Path) -> Path:
     return path
 
 
-def _generate(ingest_address: str) -> None:
+def _generate(ingest_address: str, state: Path) -> None:
     """A small synthetic data set (merchants, terminals, payers, fraud) of the last week, loaded through
-    ingest's API."""
+    ingest's API. Run in the test's own folder, so no client certificate a `make run` left behind is used."""
     start = (dt.datetime.now(dt.UTC) - dt.timedelta(days=8)).date().isoformat()
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "payrisk_ingest.cli", "generate", "--address", ingest_address,
          "--transactions", "3000", "--days", "7", "--start", start, "--no-progress"],
-        check=True, capture_output=True, timeout=300,
+        capture_output=True, text=True, timeout=300, check=False, cwd=state,
     )  # fmt: skip
+    assert done.returncode == 0, f"payrisk generate failed:\n{done.stderr[-3000:]}"
 
 
 async def _load_world(addresses: dict[str, str]) -> World:
@@ -139,7 +140,7 @@ def running(tmp_path_factory: pytest.TempPathFactory, otlp: OtlpReceiver) -> Ite
         url = f"http://127.0.0.1:{console.spec.port}"
         assert console.log_file is not None
         _wait_http(f"{url}/healthz", console.process, console.log_file)
-        _generate(addresses["ingest"])
+        _generate(addresses["ingest"], state)
         world = asyncio.run(_load_world(addresses))
         yield Running(addresses, url, world)
     finally:
