@@ -15,6 +15,13 @@ from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).parent
 
+# Services built by the tests run in plaintext unless a test gives them certificates (payrisk refuses to
+# serve without TLS unless told it may).
+for _service in ("INGEST", "RISK", "PUSH", "LEDGER", "CONSOLE"):
+    os.environ.setdefault(f"PAYRISK_{_service}_PLAINTEXT", "true")
+# ...and so do command-line clients, whatever a `make up` in this checkout left behind.
+os.environ.setdefault("PAYRISK_CLIENT_PLAINTEXT", "true")
+
 
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> str:

@@ -7,9 +7,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
-import grpc
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from payrisk.common.v1 import common_pb2
@@ -19,6 +19,8 @@ from payrisk.push.v1 import push_pb2, push_pb2_grpc
 from payrisk.risk.v1 import risk_pb2, risk_pb2_grpc
 from payrisk_ingest.signatures import sign
 from payrisk_ingest.synthetic.showcase import showcase
+from payrisk_runtime import TlsFiles, blocking_channel, client_tls
+from payrisk_runtime.certs import CertificateAuthority
 
 ENDPOINTS = Path(__file__).resolve().parent.parent / ".payrisk" / "endpoints.json"
 
@@ -87,10 +89,12 @@ def wait_for_model(risk: risk_pb2_grpc.RiskServiceStub) -> None:
 
 def main() -> None:
     endpoints = json.loads(ENDPOINTS.read_text())
-    stub = ingest_pb2_grpc.IngestServiceStub(grpc.insecure_channel(endpoints["ingest"]))
-    risk = risk_pb2_grpc.RiskServiceStub(grpc.insecure_channel(endpoints["risk"]))
-    ledger = ledger_pb2_grpc.LedgerServiceStub(grpc.insecure_channel(endpoints["ledger"]))
-    push = push_pb2_grpc.PushServiceStub(grpc.insecure_channel(endpoints["push"]))
+    # As the operator, over mutual TLS when the services run with it.
+    tls = client_tls()
+    stub = ingest_pb2_grpc.IngestServiceStub(blocking_channel(endpoints["ingest"], tls))
+    risk = risk_pb2_grpc.RiskServiceStub(blocking_channel(endpoints["risk"], tls))
+    ledger = ledger_pb2_grpc.LedgerServiceStub(blocking_channel(endpoints["ledger"], tls))
+    push = push_pb2_grpc.PushServiceStub(blocking_channel(endpoints["push"], tls))
     key = terminal_key()
     pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -243,8 +247,20 @@ def main() -> None:
             )
         )
 
-    settlement_review(stub, risk, ledger, push)
+    settlement_review(stub, risk, ledger, push, terminal_channel(endpoints["push"], tls))
     decision_receipt(stub, ledger)
+
+
+def terminal_channel(address: str, tls: TlsFiles | None) -> Callable[[str], push_pb2_grpc.PushServiceStub]:
+    """Push as a terminal would reach it: with its own certificate (issued by the local CA) under mutual TLS."""
+
+    def connect(terminal_id: str) -> push_pb2_grpc.PushServiceStub:
+        if tls is None:
+            return push_pb2_grpc.PushServiceStub(blocking_channel(address))
+        own = CertificateAuthority.open(tls.ca.parent).issue(f"terminal:{terminal_id}", ("localhost",))
+        return push_pb2_grpc.PushServiceStub(blocking_channel(address, own))
+
+    return connect
 
 
 def settlement_review(
@@ -252,6 +268,7 @@ def settlement_review(
     risk: risk_pb2_grpc.RiskServiceStub,
     ledger: ledger_pb2_grpc.LedgerServiceStub,
     push: push_pb2_grpc.PushServiceStub,
+    as_terminal: Callable[[str], push_pb2_grpc.PushServiceStub],
 ) -> None:
     say(
         "A shell company (remote address, thin capital, offshore form) moves mule money; its settlement is due"
@@ -262,7 +279,9 @@ def settlement_review(
     list(
         stub.IngestTransactions(iter([ingest_pb2.IngestTransactionsRequest(transactions=shop.transactions)]))
     )
-    terminal = push.StreamNotifications(
+    # The shop's terminal connects as itself: it may hear its own merchant's notices, nobody else's.
+    own_push = as_terminal(shop.shell_terminal_id)
+    terminal = own_push.StreamNotifications(
         push_pb2.StreamNotificationsRequest(
             terminal_id=shop.shell_terminal_id, merchant_id=shop.shell_merchant_id
         ),

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import grpc
 from google.protobuf.message import Message
-from payrisk_runtime import field_violations
+from payrisk_runtime import blocking_channel, client_tls, field_violations
 
 from . import commands
 from .endpoints import address
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     service, run = COMMANDS[args.command]
     target = address(service, args.address)
-    with grpc.insecure_channel(target) as channel:
+    with blocking_channel(target, client_tls()) as channel:
         try:
             print(commands.as_json(run(channel, args)))
         except grpc.RpcError as error:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     )
     from ._backoff import Backoff
     from ._channels import insecure_channel, open_channel
+    from ._client_tls import blocking_channel, client_tls, write_client_tls
     from ._db import create_db_engine, is_sqlite, migrate, session_scope
     from ._errors import (
         AlreadyExists,
@@ -72,6 +73,9 @@ _HOMES = {
     "TlsFiles": "._tls",
     "Unavailable": "._errors",
     "annotate": "._telemetry",
+    "blocking_channel": "._client_tls",
+    "client_tls": "._client_tls",
+    "write_client_tls": "._client_tls",
     "caller": "._auth",
     "configure_logging": "._logging",
     "configure_tracing": "._telemetry",
@@ -122,8 +126,10 @@ __all__ = [
     "TlsFiles",
     "Unavailable",
     "annotate",
+    "blocking_channel",
     "caller",
     "check_acting_as_itself",
+    "client_tls",
     "configure_logging",
     "configure_tracing",
     "create_db_engine",
@@ -140,4 +146,5 @@ __all__ = [
     "serve_until_signalled",
     "service_identity",
     "session_scope",
+    "write_client_tls",
 ]

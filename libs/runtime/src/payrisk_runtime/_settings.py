@@ -30,10 +30,12 @@ class ServiceSettings(BaseSettings):
     # Port of the Prometheus /metrics endpoint; 0 serves none.
     metrics_port: int = Field(default=0, ge=0, le=65535)
     # Mutual TLS: this service's certificate and key and the CA of everyone it talks to (`make certs`).
-    # Without them it serves and calls in plaintext, which is for development only.
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
     tls_ca_file: Path | None = None
+    # Serve and call in plaintext when no TLS files are given: for development and tests only, and only when
+    # asked for, so that a deployment that forgot its certificates fails at start instead of running open.
+    plaintext: bool = False
     # When set, the server records its bound address here under its service name.
     endpoints_file: Path | None = None
 
@@ -46,4 +48,12 @@ class ServiceSettings(BaseSettings):
         return f"sqlite:///{self.sqlite_path(service)}"
 
     def tls(self) -> TlsFiles | None:
-        return tls_files(self.tls_cert_file, self.tls_key_file, self.tls_ca_file)
+        """The TLS files, or None when plaintext was asked for; a ValueError when neither is configured."""
+        files = tls_files(self.tls_cert_file, self.tls_key_file, self.tls_ca_file)
+        if files is None and not self.plaintext:
+            prefix = self.model_config.get("env_prefix", "PAYRISK_")
+            raise ValueError(
+                f"no TLS certificates: set {prefix}TLS_CERT_FILE, {prefix}TLS_KEY_FILE and {prefix}TLS_CA_FILE "
+                f"(`make certs` makes them), or {prefix}PLAINTEXT=true to run without TLS for development"
+            )
+        return files

@@ -15,6 +15,9 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from ._client_tls import blocking_channel
+from ._tls import TlsFiles
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -97,8 +100,8 @@ def _status_kib(pid: int, name: str) -> int:
     return 0
 
 
-def serving(address: str, timeout: float = 1.0) -> bool:
-    with grpc.insecure_channel(address) as channel:
+def serving(address: str, timeout: float = 1.0, tls: TlsFiles | None = None) -> bool:
+    with blocking_channel(address, tls) as channel:
         try:
             response = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(), timeout=timeout
@@ -137,6 +140,8 @@ class LocalStack:
             f"{prefix}PORT": str(spec.port),
             f"{prefix}DATA_DIR": str(self.state_dir / "data"),
             f"{prefix}ENDPOINTS_FILE": str(self.endpoints_file),
+            # Processes started here are for tests and benchmarks: plaintext unless TLS files are passed.
+            f"{prefix}PLAINTEXT": "true",
             "OTEL_SERVICE_NAME": f"payrisk-{spec.name}",
             **self.extra_env,
             **(env or {}),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import grpc
 from payrisk.ingest.v1 import ingest_pb2_grpc
-from payrisk_runtime import configure_tracing, insecure_channel
+from payrisk_runtime import client_tls, configure_tracing, open_channel
 from tqdm import tqdm
 
 from .importer import DEFAULT_BATCH_SIZE, ImportFileError, import_file
@@ -83,7 +83,7 @@ async def _generate(args: argparse.Namespace, config: GeneratorConfig) -> None:
             tqdm(total=config.transactions, unit="tx", desc="generate", disable=args.no_progress)
         )
         if args.address:
-            async with insecure_channel(args.address) as channel:
+            async with open_channel(args.address, client_tls()) as channel:
                 loader = Loader(ingest_pb2_grpc.IngestServiceStub(channel), args.batch_size, progress)
                 await loader.register(world)
                 for batch in iter_batches(config, world):

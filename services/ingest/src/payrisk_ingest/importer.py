@@ -43,7 +43,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2, ingest_pb2_grpc
-from payrisk_runtime import insecure_channel
+from payrisk_runtime import client_tls, open_channel
 from tqdm import tqdm
 
 TRANSACTION_SCHEMA = pa.schema(
@@ -444,7 +444,7 @@ async def import_file(
     malformed: list[Rejection] = []
     batches = read_transaction_batches(path, batch_size, malformed)
     with tqdm(total=row_count(path), unit="tx", desc=path.name, disable=not show_progress) as progress:
-        async with insecure_channel(address) as channel:
+        async with open_channel(address, client_tls()) as channel:
             await send_transactions(ingest_pb2_grpc.IngestServiceStub(channel), batches, summary, progress)
     for rejection in malformed:
         summary.reject(rejection)
