@@ -31,6 +31,8 @@ def run_service(name: str, settings: S, start: Callable[[S], Awaitable[RunningSe
     async def run() -> None:
         service = await start(settings)
         try:
+            if settings.health_port:
+                await service.server.serve_health_on(settings.health_port)
             await serve_until_signalled(service.server, settings.shutdown_grace_seconds)
         finally:
             await service.stop()

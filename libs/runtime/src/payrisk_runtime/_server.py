@@ -78,6 +78,7 @@ class GrpcServer:
             options=channel_options(max_message_bytes),
         )
         self._health = health_aio.HealthServicer()
+        self._health_server: grpc.aio.Server | None = None
         self.address = ""
 
     async def start(self) -> str:
@@ -101,10 +102,28 @@ class GrpcServer:
         self.address = f"{self._host}:{bound}"
         return self.address
 
+    async def serve_health_on(self, port: int) -> str:
+        """Also answer health checks, in plaintext, on `port` of the same host (0 picks a free port).
+
+        For probes that cannot present a client certificate, such as Kubernetes' native gRPC probes. Only
+        grpc.health.v1 is served there (every other method is UNIMPLEMENTED), from the same health state, so
+        it tells no more than whether the server and its services are serving, and stops serving with them.
+        """
+        server = grpc.aio.server(options=[("grpc.max_receive_message_length", 4096)])
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        bound = server.add_insecure_port(f"{self._host}:{port}")
+        await server.start()
+        self._health_server = server
+        address = f"{self._host}:{bound}"
+        logger.info("health checks in plaintext on %s (the health service only)", address)
+        return address
+
     async def stop(self, grace: float | None = 5.0) -> None:
         # Tell load balancers first, then let in-flight calls finish.
         await self._health.enter_graceful_shutdown()
         await self._server.stop(grace)
+        if self._health_server is not None:
+            await self._health_server.stop(0)
 
     async def wait_for_termination(self) -> None:
         await self._server.wait_for_termination()

@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     # Serve and call in plaintext when no TLS files are given: for development and tests only, and only when
     # asked for, so that a deployment that forgot its certificates fails at start instead of running open.
     plaintext: bool = False
+    # A plaintext port that serves only the gRPC health service, on `host`, for probes that cannot present a
+    # client certificate (Kubernetes' native gRPC probes); 0 serves none.
+    health_port: int = Field(default=0, ge=0, le=65535)
     # When set, the server records its bound address here under its service name.
     endpoints_file: Path | None = None
 
