@@ -158,12 +158,16 @@ async def test_the_merchant_page_shows_the_assessment_figures_peers_and_freezes(
         assert entry.transaction_id in text
     # An analyst sees the freeze but no release form.
     assert "Only an operator may release" in text or freeze.status == ledger_pb2.FREEZE_STATUS_RELEASED
+    # ...and the settlement review that froze it.
+    assert "Settlement reviews" in text
+    assert f"<code>{freeze.instruction_id}</code>" in text
 
 
 async def test_an_empty_merchant_page_says_so(analyst):
     page = await analyst.get(f"/merchants/{GOOD}")
     assert page.status_code == 200
     assert "No funds of this merchant were ever frozen." in page.text
+    assert "No settlement of this merchant was reviewed yet." in page.text
     assert "Not suspected" in page.text
 
 

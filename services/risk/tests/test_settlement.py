@@ -311,3 +311,28 @@ async def test_pending_freezes_survive_a_restart_of_risk(
     finally:
         await app.stop()
         await ledger_app.stop()
+
+
+async def test_a_merchants_reviews_are_listed_newest_first_with_their_follow_up(reviewing_risk):
+    risk = await stub(reviewing_risk)
+    await risk.ReviewSettlement(instruction("instr-a"))
+    await risk.ReviewSettlement(instruction("instr-b", amount=3_000_000))
+    await risk.ReviewSettlement(instruction("instr-good", merchant_id=GOOD))
+    listed = await risk.ListSettlementReviews(risk_pb2.ListSettlementReviewsRequest(merchant_id=SHELL))
+    assert [r.outcome.instruction_id for r in listed.reviews] == ["instr-b", "instr-a"]
+    first = listed.reviews[1]
+    assert first.outcome.verdict == risk_pb2.SETTLEMENT_VERDICT_FROZEN
+    assert first.outcome.ledger_transaction_id
+    assert first.amount.minor_units == 10_000_000
+    assert not first.blocked
+    one = await risk.ListSettlementReviews(
+        risk_pb2.ListSettlementReviewsRequest(merchant_id=SHELL, page_size=1)
+    )
+    assert [r.outcome.instruction_id for r in one.reviews] == ["instr-b"]
+
+    with pytest.raises(grpc.aio.AioRpcError) as bad:
+        await risk.ListSettlementReviews(
+            risk_pb2.ListSettlementReviewsRequest(merchant_id="bad id!", page_size=500)
+        )
+    assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in field_violations(bad.value)] == ["merchant_id", "page_size"]

@@ -85,6 +85,10 @@ def score(value: float) -> str:
     return f"{value:.3f}"
 
 
+def verdict(value: int) -> str:
+    return enum_label("SETTLEMENT_VERDICT_", risk_pb2.SettlementVerdict.Name(value))
+
+
 def freeze_status(value: int) -> str:
     return enum_label("FREEZE_STATUS_", ledger_pb2.FreezeStatus.Name(value))
 

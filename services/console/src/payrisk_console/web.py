@@ -71,6 +71,7 @@ def make_templates() -> Jinja2Templates:
         percent=display.percent,
         score=display.score,
         freeze_status=display.freeze_status,
+        verdict=display.verdict,
         security_level=display.security_level,
         sequence_event=display.sequence_event,
         path=lambda value: quote(str(value), safe="/"),

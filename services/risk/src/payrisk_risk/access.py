@@ -5,7 +5,8 @@
 | `operator`                      | everything                                                        |
 | `service:ingest`                | ScoreTransactions, StreamScores (scoring at ingestion)            |
 | `service:settlement`            | ReviewSettlement (the settlement system's fund-deduction orders)  |
-| `analyst`, `service:console`    | AssessMerchant, MatchScenarios, AssessDevice, ListModels          |
+| `analyst`, `service:console`    | AssessMerchant, ListSettlementReviews, MatchScenarios,            |
+|                                 | AssessDevice, ListModels                                          |
 
 Settlement review freezes funds and model training and activation change every later decision, so they are
 for operators (and the review also for the settlement system whose instructions it reviews), never for an
@@ -27,6 +28,7 @@ RULES = method_rules(
         "ScoreTransactions": {OPERATOR, INGEST},
         "StreamScores": {OPERATOR, INGEST},
         "ReviewSettlement": {OPERATOR, SETTLEMENT},
+        "ListSettlementReviews": _INVESTIGATORS,
         "AssessMerchant": _INVESTIGATORS,
         "MatchScenarios": _INVESTIGATORS,
         "AssessDevice": _INVESTIGATORS,

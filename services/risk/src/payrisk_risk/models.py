@@ -45,6 +45,7 @@ class SettlementReviewRow(SQLModel, table=True):
                 "freeze_request IS NOT NULL AND NOT blocked AND NOT (freeze_landed AND settlement_marked AND notified)"
             ),
         ),
+        Index("ix_settlement_reviews_merchant_time", "merchant_id", "created_at_us"),
     )
 
 

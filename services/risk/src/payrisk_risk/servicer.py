@@ -19,6 +19,7 @@ from .metrics import count_decisions
 from .model.lifecycle import ModelLifecycle, TrainingPlan
 from .model.sources import ingest_batches
 from .scoring import Scored, Scorer
+from .settlement.listing import list_reviews
 from .settlement.reviewer import SettlementReviewer
 
 Context = Any
@@ -100,6 +101,11 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
 
     async def ReviewSettlement(self, request: Any, context: Context) -> risk_pb2.ReviewSettlementResponse:
         return await self._reviewer.review(validation.instruction(request))
+
+    async def ListSettlementReviews(
+        self, request: Any, context: Context
+    ) -> risk_pb2.ListSettlementReviewsResponse:
+        return await list_reviews(self._reviewer.store, request)
 
     # --- model lifecycle ---
 

@@ -22,6 +22,7 @@ from ..services import Services, call
 from ..web import attempt, console, flash, form_field, redirect, render, signed_in
 
 RECENT_TRANSACTIONS = 200
+RECENT_REVIEWS = 20
 MAX_FREEZES_WITH_HISTORY = 20
 PAGE = 50
 
@@ -116,6 +117,7 @@ async def merchant_page(request: Request) -> Response:
         (assessment, assessment_error),
         (freezes, freeze_error),
         (recent, recent_error),
+        (reviews, review_error),
     ) = await asyncio.gather(
         call(
             "ingest",
@@ -134,6 +136,15 @@ async def merchant_page(request: Request) -> Response:
                 ),
             )
         ),
+        attempt(
+            call(
+                "risk",
+                services.reader.risk.ListSettlementReviews(
+                    risk_pb2.ListSettlementReviewsRequest(merchant_id=merchant_id, page_size=RECENT_REVIEWS),
+                    timeout=deadline,
+                ),
+            )
+        ),
     )
     peer_chart, peer_error = (None, None)
     if assessment is not None:
@@ -148,6 +159,8 @@ async def merchant_page(request: Request) -> Response:
         "settlements": _settlement_counts(records),
         "recent_count": len(records),
         "recent_error": recent_error,
+        "reviews": list(reviews.reviews) if reviews else [],
+        "review_error": review_error,
         "peer_chart": peer_chart,
         "peer_error": peer_error,
     }

@@ -75,7 +75,7 @@ class _KeyedLocks:
 
 class SettlementReviewer:
     def __init__(self, store: ReviewStore, assessor: MerchantAssessor, downstream: Downstream) -> None:
-        self._store = store
+        self.store = store
         self._assessor = assessor
         self._downstream = downstream
         self._locks = _KeyedLocks()
@@ -85,10 +85,10 @@ class SettlementReviewer:
             raise FailedPrecondition("settlement review needs the ledger: set PAYRISK_RISK_LEDGER_ADDRESS")
         annotate(instruction_id=instruction.instruction_id, merchant_id=instruction.merchant_id)
         async with self._locks.hold(instruction.instruction_id):
-            row = await asyncio.to_thread(self._store.get, instruction.instruction_id)
+            row = await asyncio.to_thread(self.store.get, instruction.instruction_id)
             if row is None:
                 result, _ = await self._assessor.assess_unsettled(instruction.merchant_id)
-                row = await asyncio.to_thread(self._store.insert, _decide(instruction, result))
+                row = await asyncio.to_thread(self.store.insert, _decide(instruction, result))
             elif (row.merchant_id, row.amount_minor, row.currency) != (
                 instruction.merchant_id,
                 instruction.amount_minor,
@@ -99,7 +99,7 @@ class SettlementReviewer:
                 )
             if _owes(row):
                 await self._follow_up(row)
-                row = await asyncio.to_thread(self._store.get, instruction.instruction_id) or row
+                row = await asyncio.to_thread(self.store.get, instruction.instruction_id) or row
         response = current_response(row)
         annotate(
             verdict=risk_pb2.SettlementVerdict.Name(response.verdict),
@@ -111,9 +111,9 @@ class SettlementReviewer:
     async def retry_owing(self) -> int:
         """One pass over reviews that still owe a freeze, a status or a notice; returns how many it settled."""
         done = 0
-        for row in await asyncio.to_thread(self._store.owing):
+        for row in await asyncio.to_thread(self.store.owing):
             async with self._locks.hold(row.instruction_id):
-                fresh = await asyncio.to_thread(self._store.get, row.instruction_id)
+                fresh = await asyncio.to_thread(self.store.get, row.instruction_id)
                 if fresh is not None and _owes(fresh) and await self._follow_up(fresh):
                     done += 1
         return done
@@ -125,7 +125,7 @@ class SettlementReviewer:
         while True:
             try:
                 await self.retry_owing()
-                still_owing = bool(await asyncio.to_thread(self._store.owing, 1))
+                still_owing = bool(await asyncio.to_thread(self.store.owing, 1))
             except Exception:
                 logger.exception("retrying settlement follow-ups failed; will retry")
                 still_owing = True
@@ -157,7 +157,7 @@ class SettlementReviewer:
                     message,
                     " (needs an operator)" if blocked else "",
                 )
-                await asyncio.to_thread(self._store.failed, row.instruction_id, message, blocked=blocked)
+                await asyncio.to_thread(self.store.failed, row.instruction_id, message, blocked=blocked)
                 return False
         return d.push is not None or row.notification is None
 
@@ -167,7 +167,7 @@ class SettlementReviewer:
         assert row.freeze_request is not None
         request = ledger_pb2.FreezeFundsRequest.FromString(row.freeze_request)
         response = await ledger.FreezeFunds(request, timeout=self._downstream.deadline_seconds)
-        await asyncio.to_thread(self._store.freeze_landed, row.instruction_id, response.commit.transaction_id)
+        await asyncio.to_thread(self.store.freeze_landed, row.instruction_id, response.commit.transaction_id)
         row.freeze_landed = True
         logger.info("settlement %s: funds frozen (%s)", row.instruction_id, request.freeze_id)
 
@@ -181,7 +181,7 @@ class SettlementReviewer:
             ),
             timeout=self._downstream.deadline_seconds,
         )
-        await asyncio.to_thread(self._store.settlement_marked, row.instruction_id)
+        await asyncio.to_thread(self.store.settlement_marked, row.instruction_id)
         row.settlement_marked = True
 
     async def _notify(self, row: SettlementReviewRow) -> None:
@@ -201,10 +201,10 @@ class SettlementReviewer:
                 error.description,
             )
             await asyncio.to_thread(
-                self._store.failed, row.instruction_id, f"push: {error.description}", blocked=True
+                self.store.failed, row.instruction_id, f"push: {error.description}", blocked=True
             )
             return
-        await asyncio.to_thread(self._store.notified, row.instruction_id)
+        await asyncio.to_thread(self.store.notified, row.instruction_id)
         row.notified = True
 
 

@@ -37,6 +37,16 @@ class ReviewStore:
         assert stored is not None
         return stored
 
+    def for_merchant(self, merchant_id: str, limit: int) -> list[SettlementReviewRow]:
+        query = (
+            select(SETTLEMENT_REVIEWS)
+            .where(_T.merchant_id == merchant_id)
+            .order_by(_T.created_at_us.desc(), _T.instruction_id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [SettlementReviewRow.model_validate(r._mapping) for r in conn.execute(query)]
+
     def owing(self, limit: int = 100) -> list[SettlementReviewRow]:
         """Reviews with a freeze, a settlement status or a notice still to deliver, oldest first."""
         query = (
