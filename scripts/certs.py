@@ -14,6 +14,8 @@ from pathlib import Path
 from payrisk_runtime.certs import CertificateAuthority
 
 SERVICES = ("ingest", "risk", "push", "ledger", "console")
+# The namespace deploy/k8s puts everything in.
+K8S_NAMESPACE = "payrisk"
 DEFAULT_IDENTITIES = [f"service:{s}" for s in SERVICES] + ["operator:admin", "terminal:demo-pos-1"]
 
 
@@ -27,9 +29,18 @@ def main() -> None:
     ca = CertificateAuthority.open(args.dir)
     for identity in DEFAULT_IDENTITIES + args.identities:
         name = identity.split(":", 1)[1]
-        # Service certificates also name the hosts the service is reached at, for containers and clusters.
+        # Service certificates also name the hosts the service is reached at: its compose service and its
+        # Kubernetes Service in the `payrisk` namespace (deploy/k8s), short and fully qualified.
         hosts = (
-            ("localhost", "127.0.0.1", name, f"payrisk-{name}")
+            (
+                "localhost",
+                "127.0.0.1",
+                name,
+                f"payrisk-{name}",
+                f"{name}.{K8S_NAMESPACE}",
+                f"{name}.{K8S_NAMESPACE}.svc",
+                f"{name}.{K8S_NAMESPACE}.svc.cluster.local",
+            )
             if identity.startswith("service:")
             else ("localhost",)
         )

@@ -2,25 +2,36 @@
 renders is validated against the schemas of current Kubernetes releases (kubernetes-validate, offline),
 then checked for what the design asks: native gRPC probes, limits, non-root, read-only root filesystems,
 default-deny network policies that allow exactly the architecture's calls, autoscalers that target real
-Deployments, and settings that the services really read.
+Deployments, and settings that the services really read. Mutual TLS everywhere: every service and the console
+read their certificates from Secrets made by deploy/k8s/tls-secrets.py (from `make certs`), the probes use
+the plaintext health port, and every address a pod calls is a Service the policies let it reach, whose
+certificate names that address.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 COMPOSE = ROOT / "deploy" / "compose"
 SERVICES = ("ingest", "risk", "push", "ledger")
+# Everything that serves or calls over mutual TLS.
+TLS_PARTIES = (*SERVICES, "console")
 OVERLAYS = sorted(p.parent.name for p in (K8S / "overlays").glob("*/kustomization.yaml"))
 # The oldest release still commonly run, and the newest that kubernetes-validate knows.
 KUBERNETES_VERSIONS = ("1.31", kubernetes_validate.latest_version())
@@ -35,6 +46,7 @@ PUBLISHED_AT_RUN_TIME = {
 # Calls between pods the architecture allows: (client, server, port).
 ARCHITECTURE = {
     ("ingest", "risk", 50052),
+    ("ingest", "ledger", 50054),
     ("risk", "ingest", 50051),
     ("risk", "ledger", 50054),
     ("risk", "push", 50053),
@@ -52,6 +64,21 @@ def build(kustomize: Path, tree: Path, target: str) -> list[dict[str, Any]]:
     )
     assert result.returncode == 0, f"kustomize build {target}:\n{result.stderr}"
     return [d for d in yaml.safe_load_all(result.stdout) if d]
+
+
+@pytest.fixture(scope="session")
+def tls_secrets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The Secrets deploy/k8s/tls-secrets.py makes from what `make certs` (scripts/certs.py) writes, by name."""
+    certs = tmp_path_factory.mktemp("certs")
+    for command in (
+        [sys.executable, str(ROOT / "scripts" / "certs.py"), "--dir", str(certs)],
+        [sys.executable, str(K8S / "tls-secrets.py"), "--certs", str(certs)],
+    ):
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
+        assert result.returncode == 0, f"{command}:\n{result.stderr}"
+    listing = json.loads(result.stdout)
+    assert listing["kind"] == "List"
+    return {item["metadata"]["name"]: item for item in listing["items"]}
 
 
 @pytest.fixture(scope="session")
@@ -96,6 +123,28 @@ def workloads(rendered: dict[str, list[dict[str, Any]]]) -> Iterator[tuple[str, 
             yield target, doc
 
 
+def deployment(docs: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(
+        d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == name
+    )
+    return found
+
+
+def variables_of(docs: list[dict[str, Any]], container: dict[str, Any]) -> dict[str, str]:
+    """The environment a container starts with: its ConfigMaps (envFrom), then its own env values."""
+    config_maps = {d["metadata"]["name"]: d.get("data", {}) for d in docs if d["kind"] == "ConfigMap"}
+    variables: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            variables.update(config_maps[source["configMapRef"]["name"]])
+    variables.update({v["name"]: v.get("value", "") for v in container.get("env", [])})
+    return variables
+
+
+def certificate(secret: dict[str, Any], key: str = "tls.crt") -> x509.Certificate:
+    return x509.load_pem_x509_certificate(base64.b64decode(secret["data"][key]))
+
+
 def test_there_is_a_kind_overlay_with_its_cluster_config() -> None:
     assert "kind" in OVERLAYS
     config = yaml.safe_load((K8S / "overlays" / "kind" / "kind-config.yaml").read_text())
@@ -133,17 +182,22 @@ def test_every_payrisk_service_runs_in_every_overlay(rendered: dict[str, list[di
         assert postgres["spec"]["clusterIP"] == "None", "PostgreSQL's Service is headless"
 
 
-def test_payrisk_services_have_native_grpc_probes(rendered: dict[str, list[dict[str, Any]]]) -> None:
-    for target, workload in workloads(rendered):
-        if workload["metadata"]["name"] not in SERVICES:
-            continue
-        (container,) = pod_spec(workload)["containers"]
-        port = container["ports"][0]["containerPort"]
-        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-            assert container[probe]["grpc"]["port"] == port, (
-                f"{target} {workload['metadata']['name']} {probe}"
+def test_payrisk_services_have_native_grpc_probes_on_their_health_port(
+    rendered: dict[str, list[dict[str, Any]]],
+) -> None:
+    # The grpc port serves mutual TLS only, and the kubelet's gRPC probes cannot present a certificate: they
+    # ask the plaintext port that serves the health service alone (PAYRISK_<SERVICE>_HEALTH_PORT).
+    for target, docs in rendered.items():
+        for name in SERVICES:
+            (container,) = pod_spec(deployment(docs, name))["containers"]
+            ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+            health = int(variables_of(docs, container)[f"PAYRISK_{name.upper()}_HEALTH_PORT"])
+            assert ports["health"] == health != ports["grpc"], f"{target} {name}"
+            for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+                assert container[probe]["grpc"]["port"] == health, f"{target} {name} {probe}"
+            assert (
+                container["readinessProbe"]["grpc"]["service"] == f"payrisk.{name}.v1.{name.title()}Service"
             )
-        assert container["readinessProbe"]["grpc"]["service"].startswith("payrisk.")
 
 
 def test_every_long_running_container_is_probed(rendered: dict[str, list[dict[str, Any]]]) -> None:
@@ -256,23 +310,91 @@ def test_network_policies_allow_exactly_the_architecture(
         }
         for name in pods
     }
-    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
-
-    def permitted(client: str, server: str, port: int) -> bool:
-        egress = [p for p in policies if selects(p["spec"]["podSelector"], pods[client])]
-        ingress = [p for p in policies if selects(p["spec"]["podSelector"], pods[server])]
-        return any(allows(p["spec"].get("egress", []), "to", pods[server], port) for p in egress) and any(
-            allows(p["spec"].get("ingress", []), "from", pods[client], port) for p in ingress
-        )
-
     allowed = {
         (client, server, port)
         for client in pods
         for server in pods
         for port in ports[server]
-        if client != server and permitted(client, server, port)
+        if client != server and permitted(docs, pods[client], pods[server], port)
     }
     assert allowed == ARCHITECTURE
+
+
+def permitted(docs: list[dict[str, Any]], client: dict[str, str], server: dict[str, str], port: int) -> bool:
+    """Whether the policies let a pod labelled `client` open a connection to one labelled `server` on port."""
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    egress = [p for p in policies if selects(p["spec"]["podSelector"], client)]
+    ingress = [p for p in policies if selects(p["spec"]["podSelector"], server)]
+    return any(allows(p["spec"].get("egress", []), "to", server, port) for p in egress) and any(
+        allows(p["spec"].get("ingress", []), "from", client, port) for p in ingress
+    )
+
+
+@pytest.mark.parametrize("target", ["base", *OVERLAYS])
+def test_no_pod_reaches_a_health_port(rendered: dict[str, list[dict[str, Any]]], target: str) -> None:
+    # The health port is plaintext and for the kubelet alone (which network policies do not restrict).
+    docs = rendered[target]
+    pods = {
+        w["metadata"]["name"]: w["spec"]["template"]["metadata"]["labels"]
+        for w in docs
+        if w["kind"] in WORKLOADS
+    }
+    for name in SERVICES:
+        (container,) = pod_spec(deployment(docs, name))["containers"]
+        health = next(p["containerPort"] for p in container["ports"] if p["name"] == "health")
+        reaching = {client for client, labels in pods.items() if permitted(docs, labels, pods[name], health)}
+        assert reaching == set(), f"{target}: {name}'s health port"
+
+
+@pytest.mark.parametrize("target", ["base", *OVERLAYS])
+def test_addresses_name_services_the_policies_allow_and_their_certificates_name(
+    rendered: dict[str, list[dict[str, Any]]], target: str, tls_secrets: dict[str, dict[str, Any]]
+) -> None:
+    docs = rendered[target]
+    services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
+    calls = 0
+    for name in TLS_PARTIES:
+        workload = deployment(docs, name)
+        (container,) = pod_spec(workload)["containers"]
+        client = workload["spec"]["template"]["metadata"]["labels"]
+        for key, value in variables_of(docs, container).items():
+            if not key.startswith("PAYRISK_") or not (key.endswith("_ADDRESS") or key.endswith("_URL")):
+                continue
+            if not value:
+                continue
+            grpc_call = key.endswith("_ADDRESS")
+            # host:port, or a URL (the database's, the ledger's metrics).
+            address = urlsplit(value if "://" in value else f"//{value}")
+            host, port = address.hostname, address.port
+            where = f"{target} {name} {key}={value}"
+            assert host in services, f"{where}: no Service {host}"
+            service_port = next((p for p in services[host]["spec"]["ports"] if p["port"] == port), None)
+            assert service_port is not None, f"{where}: Service {host} has no port {port}"
+            backends = [
+                w
+                for w in docs
+                if w["kind"] in WORKLOADS
+                and selects(
+                    {"matchLabels": services[host]["spec"]["selector"]},
+                    w["spec"]["template"]["metadata"]["labels"],
+                )
+            ]
+            (backend,) = backends
+            (server_container,) = pod_spec(backend)["containers"]
+            target_port = next(
+                p["containerPort"]
+                for p in server_container["ports"]
+                if service_port["targetPort"] in (p["name"], p["containerPort"])
+            )
+            server = backend["spec"]["template"]["metadata"]["labels"]
+            assert permitted(docs, client, server, target_port), f"{where}: the network policies refuse it"
+            if grpc_call:
+                # Mutual TLS checks the server's name: its certificate must name the address's host.
+                served = certificate(tls_secrets[f"payrisk-tls-{backend['metadata']['name']}"])
+                names = served.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+                assert host in names.get_values_for_type(x509.DNSName), f"{where}: not in the certificate"
+            calls += 1
+    assert calls >= 10, "the services' and the console's addresses were not found"
 
 
 def test_the_ledger_reaches_the_fabric_network_where_there_is_one(
@@ -337,9 +459,12 @@ def test_services_select_pods_and_their_ports(rendered: dict[str, list[dict[str,
 
 
 @pytest.mark.parametrize("target", ["base", *OVERLAYS])
-def test_referenced_config_and_secrets_exist(rendered: dict[str, list[dict[str, Any]]], target: str) -> None:
+def test_referenced_config_and_secrets_exist(
+    rendered: dict[str, list[dict[str, Any]]], target: str, tls_secrets: dict[str, dict[str, Any]]
+) -> None:
     docs = rendered[target]
-    present = {(d["kind"], d["metadata"]["name"]) for d in docs}
+    # The TLS Secrets are made by the operator with tls-secrets.py, never by kustomize.
+    present = {(d["kind"], d["metadata"]["name"]) for d in docs} | {("Secret", name) for name in tls_secrets}
     for workload in (w for w in docs if w["kind"] in WORKLOADS):
         spec = pod_spec(workload)
         wanted = set()
@@ -372,12 +497,8 @@ def test_payrisk_variables_are_real_settings(
     rendered: dict[str, list[dict[str, Any]]], target: str, service: str, settings_fields: Any
 ) -> None:
     docs = rendered[target]
-    workload = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == service)
-    (container,) = pod_spec(workload)["containers"]
-    config_maps = {d["metadata"]["name"]: d.get("data", {}) for d in docs if d["kind"] == "ConfigMap"}
-    variables = {v["name"]: v.get("value", "") for v in container.get("env", [])}
-    for source in container.get("envFrom", []):
-        variables.update(config_maps[source["configMapRef"]["name"]])
+    (container,) = pod_spec(deployment(docs, service))["containers"]
+    variables = variables_of(docs, container)
     prefix = f"PAYRISK_{service.upper()}_"
     assert {k for k in variables if k.startswith("PAYRISK_")} - settings_fields(service) == set()
     assert variables[prefix + "HOST"] == "0.0.0.0"  # noqa: S104 (in a container: every interface)
@@ -414,3 +535,59 @@ def test_no_real_secret_is_committed() -> None:
 def test_files_shared_with_the_compose_stack_are_identical(copy: str, original: str) -> None:
     # kustomize reads files only below a kustomization, so these are copies: they must not drift.
     assert (K8S / copy).read_bytes() == (COMPOSE / original).read_bytes()
+
+
+def test_tls_secrets_are_valid_and_hold_each_partys_own_certificate(
+    tls_secrets: dict[str, dict[str, Any]],
+) -> None:
+    assert set(tls_secrets) == {f"payrisk-tls-{p}" for p in TLS_PARTIES} | {"payrisk-tls-console-operator"}
+    for name, secret in tls_secrets.items():
+        kubernetes_validate.validate(secret, KUBERNETES_VERSIONS[-1], strict=True)
+        assert secret["metadata"]["namespace"] == "payrisk"
+        assert secret["type"] == "kubernetes.io/tls"
+        common_name = certificate(secret).subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+        party = name.removeprefix("payrisk-tls-")
+        if party == "console-operator":
+            assert common_name == "operator:admin"
+            assert set(secret["data"]) == {"tls.crt", "tls.key"}
+        else:
+            assert common_name == f"service:{party}"
+            assert set(secret["data"]) == {"tls.crt", "tls.key", "ca.crt"}
+            assert certificate(secret).issuer == certificate(secret, "ca.crt").subject
+
+
+@pytest.mark.parametrize("target", ["base", *OVERLAYS])
+@pytest.mark.parametrize("party", TLS_PARTIES)
+def test_every_tls_file_setting_points_at_a_mounted_secret(
+    rendered: dict[str, list[dict[str, Any]]],
+    target: str,
+    party: str,
+    tls_secrets: dict[str, dict[str, Any]],
+    settings_fields: Any,
+) -> None:
+    docs = rendered[target]
+    spec = pod_spec(deployment(docs, party))
+    (container,) = spec["containers"]
+    variables = variables_of(docs, container)
+    prefix = f"PAYRISK_{party.upper()}_"
+    # Mutual TLS, never plaintext: a service without certificates would refuse to start anyway.
+    assert variables.get(prefix + "PLAINTEXT", "false").lower() not in ("1", "true", "yes")
+    wanted = {prefix + f"TLS_{kind}_FILE" for kind in ("CERT", "KEY", "CA")}
+    if party == "console":
+        wanted |= {prefix + "OPERATOR_TLS_CERT_FILE", prefix + "OPERATOR_TLS_KEY_FILE"}
+    files = {
+        k: v for k, v in variables.items() if k.startswith(prefix) and k.endswith("_FILE") and "TLS" in k
+    }
+    assert set(files) == wanted
+    assert set(files) <= settings_fields(party)
+    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    for key, path in files.items():
+        directory, file_name = path.rsplit("/", 1)
+        mount = mounts.get(directory)
+        assert mount is not None, f"{target} {party}: {key}={path} is in no mounted volume"
+        assert mount.get("readOnly") is True, f"{target} {party}: {directory} must be mounted read-only"
+        secret_name = volumes[mount["name"]].get("secret", {}).get("secretName")
+        own = "payrisk-tls-console-operator" if "OPERATOR" in key else f"payrisk-tls-{party}"
+        assert secret_name == own, f"{target} {party}: {key} must come from the Secret {own}"
+        assert file_name in tls_secrets[own]["data"], f"{target} {party}: {own} has no {file_name}"
