@@ -1,9 +1,11 @@
 """Container health check: asks a gRPC server's health service (grpc.health.v1) whether it is serving.
 
-    python grpc_health_check.py 127.0.0.1:50051 [SERVICE]
+    python grpc_health_check.py 127.0.0.1:50061 [SERVICE]
 
-Exits 0 when the server answers SERVING for SERVICE (default "": the server as a whole), 1 otherwise.
-Docker's HEALTHCHECK and compose use it; Kubernetes has native gRPC probes and does not need it.
+It speaks plaintext, so it asks the service's health port (PAYRISK_<SERVICE>_HEALTH_PORT), which serves the
+health service alone; the main port takes mutual TLS only. Exits 0 when the server answers SERVING for
+SERVICE (default "": the server as a whole), 1 otherwise. Docker's HEALTHCHECK and compose use it;
+Kubernetes has native gRPC probes and does not need it.
 """
 
 from __future__ import annotations
