@@ -13,7 +13,8 @@ from payrisk_risk.features import (
     feature_matrix,
     observe,
 )
-from payrisk_risk.features.keys import KeyTable
+from payrisk_risk.features.ids import Ids
+from payrisk_risk.features.keys import HashedKeyTable, KeyTable
 from payrisk_risk.features.seen import SeenIds
 from risk_factories import DAY, HOUR, transaction
 
@@ -32,8 +33,8 @@ def sums_for(state: FeatureState, txs: list[common_pb2.Transaction]) -> dict[str
     return sums
 
 
-def fresh() -> FeatureState:
-    return FeatureState(StateLimits(entities=10_000, relations=10_000, seen=10_000), 8.0)
+def fresh(compiled: bool = True) -> FeatureState:
+    return FeatureState(StateLimits(entities=10_000, relations=10_000, seen=10_000), 8.0, compiled)
 
 
 def test_windows_count_and_sum_what_came_before_within_each_span():
@@ -151,49 +152,57 @@ def test_memory_is_bounded_and_the_least_recently_seen_are_forgotten():
     assert sums_for(state, [transaction(999, occurred_at=START + 300)])["merchant_count_1h"][0] == 200
 
 
-def test_key_table_reuses_slots_of_forgotten_entities():
+@pytest.mark.parametrize("compiled", [False, True], ids=["reference", "compiled"])
+def test_key_table_reuses_slots_of_forgotten_entities(compiled):
     forgotten = []
-    table = KeyTable(capacity=4, kinds=1)
+    table = HashedKeyTable(capacity=4, kinds=1) if compiled else KeyTable(capacity=4, kinds=1)
+
+    def slots(keys: list[str]) -> list[int]:
+        if isinstance(table, HashedKeyTable):
+            return table.slots(Ids.from_strings(keys).hashes, len(keys)).tolist()
+        return table.slots([keys]).tolist()
+
     table.watch(lambda size: None, lambda slots: forgotten.extend(slots.tolist()))
-    first = table.slots([["a", "b", "c", "d"]])
-    again = table.slots([["e"]])
-    assert len(set(first.tolist())) == 4
+    first = slots(["a", "b", "c", "d"])
+    again = slots(["e"])
+    assert len(set(first)) == 4
     assert again[0] in first
     assert forgotten
     assert again[0] in forgotten
-    assert table.slots([["", "e"]]).tolist() == [-1, again[0]]
+    assert slots(["", "e"]) == [-1, again[0]]
+    assert len(table) == 4
 
 
 def test_seen_ids_remember_at_least_the_most_recent_half_of_their_capacity():
     seen = SeenIds(capacity=200_000)
-    ids = [f"t{i}" for i in range(150_000)]
+    ids = Ids.from_strings([f"t{i}" for i in range(150_000)]).hashes
     for start in range(0, len(ids), 1000):
         assert seen.add_new(ids[start : start + 1000]).all()
     assert not seen.add_new(ids[-100_000:]).any()
     assert len(seen) <= 200_000 + 65_536
 
 
-def test_the_compiled_ring_loop_and_the_array_reference_agree(monkeypatch):
-    from payrisk_risk.features import kernel, rings
-
-    if kernel.RING_OBSERVE is None:
-        pytest.skip("numba is not installed: the array version is the only one")
+def test_the_compiled_state_and_the_array_reference_agree():
+    """Ids by hash, the hashed key table and the compiled ring loop give the reference's features, also
+    through evictions, late and out-of-order events, repeated ids and entities without an id."""
     txs = [
         transaction(
-            n,
-            card_id=f"c{n % 13}",
+            n % 577,  # some transactions come again
+            card_id=f"c{n % 13}" if n % 5 else "",
             payer_id=f"p{n % 17}",
             merchant_id=f"m{n % 5}",
             device_id=f"d{n % 7}" if n % 3 else "",
+            payee_id=f"p{n % 11}" if n % 4 == 0 else "",
             occurred_at=START + (n * 7919) % (40 * DAY),  # out of order, some late by days
             amount=1_000 + n,
         )
         for n in range(600)
-    ]
+    ] + [transaction(1000 + n, card_id=f"once-{n}", payer_id=f"payer-{n}") for n in range(300)]
     cols = columns_from_transactions(txs)
 
-    def run() -> np.ndarray:
-        state = fresh()
+    def run(compiled: bool) -> np.ndarray:
+        # Small enough for entities and relations to be forgotten along the way.
+        state = FeatureState(StateLimits(entities=120, relations=150, seen=10_000), 8.0, compiled)
         return np.vstack(
             [
                 observe(state, cols.take(np.arange(i, min(i + 50, len(cols)))))[0]
@@ -201,10 +210,7 @@ def test_the_compiled_ring_loop_and_the_array_reference_agree(monkeypatch):
             ]
         )
 
-    compiled = run()
-    monkeypatch.setattr(rings, "RING_OBSERVE", None)
-    reference = run()
-    np.testing.assert_allclose(compiled, reference, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(run(True), run(False), rtol=1e-5, atol=1e-3)
 
 
 def test_every_window_feature_in_the_matrix_is_the_named_sum():

@@ -15,6 +15,7 @@ from payrisk_runtime import Unavailable
 
 from .features import FEATURES, Columns, FeatureState, observe
 from .features.columns import Floats, Ints
+from .features.ids import Ids
 from .model.serving import ServingModel
 
 APPROVE, REVIEW, DECLINE = common_pb2.OUTCOME_APPROVE, common_pb2.OUTCOME_REVIEW, common_pb2.OUTCOME_DECLINE
@@ -30,7 +31,7 @@ class Reason:
 
 @dataclass(slots=True)
 class Scored:
-    transaction_ids: list[str]
+    transaction_ids: Ids
     scores: Floats
     outcomes: Ints
     model_version: str

@@ -75,7 +75,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         return response
 
     async def ScoreTransactions(self, request: Any, context: Context) -> risk_pb2.ScoreTransactionsResponse:
-        cols, rejected = validation.screen(request.transactions, self._max_batch)
+        cols, rejected = validation.screen(request, self._max_batch)
         scored = await self._coalescer.score(cols)
         return self._respond(scored, risk_pb2.ScoreTransactionsResponse(rejected=rejected))  # type: ignore[no-any-return]
 
@@ -84,7 +84,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
     ) -> AsyncIterator[risk_pb2.StreamScoresResponse]:
         """Responses in request order, each batch decided on the event loop (see coalescing.py for why)."""
         async for request in request_iterator:
-            cols, rejected = validation.screen(request.transactions, self._max_batch)
+            cols, rejected = validation.screen(request, self._max_batch)
             response = risk_pb2.StreamScoresResponse(batch_id=request.batch_id, rejected=rejected)
             yield self._respond(self._scorer.score(cols), response)
             # Other calls get their turn between batches.

@@ -1,4 +1,8 @@
-"""Transactions as columns: the one input of feature building, for scoring and for training alike."""
+"""Transactions as columns: the one input of feature building, for scoring and for training alike.
+
+Scoring reads them from the request's wire bytes (wire.py); `extract` reads them from the messages field by
+field, which is slower but is the reference the wire reader is held to, and what it falls back on.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ import numpy as np
 import numpy.typing as npt
 from payrisk.common.v1 import common_pb2
 
+from . import wire
+from .ids import Ids
+
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -17,14 +24,14 @@ Bools = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True, slots=True)
 class Columns:
-    transaction_id: list[str]
-    merchant_id: list[str]
-    payer_id: list[str]
+    transaction_id: Ids
+    merchant_id: Ids
+    payer_id: Ids
     # Empty when not given.
-    payee_id: list[str]
-    device_id: list[str]
-    card_id: list[str]
-    ip_address: list[str]
+    payee_id: Ids
+    device_id: Ids
+    card_id: Ids
+    ip_address: Ids
     amount_minor: Ints
     fee_minor: Ints
     type: Ints
@@ -40,11 +47,7 @@ class Columns:
         return len(self.transaction_id)
 
     def take(self, index: Ints) -> Columns:
-        picked: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            picked[f.name] = [value[i] for i in index.tolist()] if isinstance(value, list) else value[index]
-        return Columns(**picked)
+        return Columns(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
     @staticmethod
     def concat(parts: Sequence[Columns]) -> Columns:
@@ -53,9 +56,7 @@ class Columns:
         joined: dict[str, Any] = {}
         for f in fields(Columns):
             values = [getattr(p, f.name) for p in parts]
-            joined[f.name] = (
-                [x for v in values for x in v] if isinstance(values[0], list) else np.concatenate(values)
-            )
+            joined[f.name] = Ids.concat(values) if isinstance(values[0], Ids) else np.concatenate(values)
         return Columns(**joined)
 
 
@@ -71,7 +72,7 @@ class Unchecked:
 
 
 def extract(transactions: Sequence[common_pb2.Transaction]) -> tuple[Columns, Unchecked]:
-    """One pass over the messages, reading each field once (this is on the scoring hot path)."""
+    """One pass over the messages, reading each field once: the reference for `wire.parse`."""
     rows: list[tuple[Any, ...]] = []
     add = rows.append
     for t in transactions:
@@ -93,13 +94,13 @@ def extract(transactions: Sequence[common_pb2.Transaction]) -> tuple[Columns, Un
     seconds_array = np.array(seconds, dtype=np.int64)
     nanos_array = np.array(nanos, dtype=np.int64)
     cols = Columns(
-        transaction_id=list(tx),
-        merchant_id=list(merchant),
-        payer_id=list(payer),
-        payee_id=list(payee),
-        device_id=list(device),
-        card_id=list(card),
-        ip_address=list(ip),
+        transaction_id=Ids.from_strings(tx),
+        merchant_id=Ids.from_strings(merchant),
+        payer_id=Ids.from_strings(payer),
+        payee_id=Ids.from_strings(payee),
+        device_id=Ids.from_strings(device),
+        card_id=Ids.from_strings(card),
+        ip_address=Ids.from_strings(ip),
         amount_minor=np.array(amount_minor, dtype=np.int64),
         fee_minor=np.array(fee_minor, dtype=np.int64),
         type=np.array(kind, dtype=np.int64),
@@ -115,21 +116,46 @@ def extract(transactions: Sequence[common_pb2.Transaction]) -> tuple[Columns, Un
     return cols, Unchecked(list(currency), list(fee_currency), seconds_array, nanos_array, list(mcc))
 
 
+def from_parsed(parsed: wire.Parsed) -> Columns:
+    tx, merchant, payer, payee, device, card, ip = parsed.ids
+    return Columns(
+        transaction_id=tx,
+        merchant_id=merchant,
+        payer_id=payer,
+        payee_id=payee,
+        device_id=device,
+        card_id=card,
+        ip_address=ip,
+        amount_minor=parsed.amount_minor,
+        fee_minor=parsed.fee_minor,
+        type=parsed.type,
+        channel=parsed.channel,
+        occurred_at_us=parsed.occurred_at_us,
+        located=parsed.located,
+        latitude=parsed.latitude,
+        longitude=parsed.longitude,
+        mcc=parsed.mcc,
+    )
+
+
 def columns_from_transactions(transactions: Sequence[common_pb2.Transaction]) -> Columns:
-    return extract(transactions)[0]
+    """Messages (from ingest's export, tests, training data) as columns, read as scoring reads them."""
+    parsed = wire.parse_messages([t.SerializeToString() for t in transactions], 0.0)
+    return extract(transactions)[0] if parsed is None else from_parsed(parsed)
 
 
 def empty_columns() -> Columns:
     ints = np.zeros(0, dtype=np.int64)
     floats = np.zeros(0, dtype=np.float64)
+    ids = Ids.from_strings([])
     return Columns(
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
+        ids,
+        ids,
+        ids,
+        ids,
+        ids,
+        ids,
+        ids,
         ints,
         ints,
         ints,

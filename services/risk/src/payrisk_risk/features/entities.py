@@ -16,7 +16,8 @@ import numpy as np
 import numpy.typing as npt
 from payrisk.common.v1 import common_pb2
 
-from .columns import Columns, Floats
+from . import hashing
+from .columns import Columns, Floats, Ints
 from .rings import RingSpec
 
 MINUTE_US = 60_000_000
@@ -91,31 +92,59 @@ def _card(cols: Columns) -> list[str]:
     return [c or p for c, p in zip(cols.card_id, cols.payer_id, strict=True)]
 
 
-def _pair(a: list[str], b: list[str]) -> list[Hashable]:
+def _card_hashes(cols: Columns) -> Ints:
+    card: Ints = np.where(cols.card_id.hashes != hashing.NO_ID, cols.card_id.hashes, cols.payer_id.hashes)
+    return card
+
+
+def _pair(a: Sequence[str], b: Sequence[str]) -> list[Hashable]:
     return [(x, y) if x and y else None for x, y in zip(a, b, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
 class Kind:
     name: str
-    # Each row's id for this kind; empty (or None) when the row has none.
+    # Each row's id for this kind; empty (or None) when the row has none (the reference key table's keys).
     key: Callable[[Columns], Sequence[Hashable]]
+    # The same as hashes (hashing.py), NO_ID when the row has none (the compiled key table's keys).
+    hashes: Callable[[Columns], Ints]
     # Daily channels beyond count and amount (entities only).
     extras: tuple[str, ...] = ()
 
 
 ENTITIES = (
-    Kind("card", _card, ("night", "lat", "lon", "located")),
-    Kind("payer", lambda c: c.payer_id),
-    Kind("merchant", lambda c: c.merchant_id, ("risky", "fee_rate", "refund", "offline", "round")),
-    Kind("device", lambda c: c.device_id, ("refund", "offline", "night")),
+    Kind("card", _card, _card_hashes, ("night", "lat", "lon", "located")),
+    Kind("payer", lambda c: c.payer_id, lambda c: c.payer_id.hashes),
+    Kind(
+        "merchant",
+        lambda c: c.merchant_id,
+        lambda c: c.merchant_id.hashes,
+        ("risky", "fee_rate", "refund", "offline", "round"),
+    ),
+    Kind("device", lambda c: c.device_id, lambda c: c.device_id.hashes, ("refund", "offline", "night")),
     # Money received by a person: many senders in a short time is how fan-in looks.
-    Kind("payee", lambda c: c.payee_id),
+    Kind("payee", lambda c: c.payee_id, lambda c: c.payee_id.hashes),
 )
 RELATIONS = (
-    Kind("payer_merchant", lambda c: _pair(c.payer_id, c.merchant_id)),
-    Kind("card_device", lambda c: _pair(_card(c), c.device_id)),
-    Kind("payer_payee", lambda c: _pair(c.payer_id, c.payee_id)),
-    Kind("payer_ip", lambda c: _pair(c.payer_id, c.ip_address)),
+    Kind(
+        "payer_merchant",
+        lambda c: _pair(c.payer_id, c.merchant_id),
+        lambda c: hashing.pairs(c.payer_id.hashes, c.merchant_id.hashes),
+    ),
+    Kind(
+        "card_device",
+        lambda c: _pair(_card(c), c.device_id),
+        lambda c: hashing.pairs(_card_hashes(c), c.device_id.hashes),
+    ),
+    Kind(
+        "payer_payee",
+        lambda c: _pair(c.payer_id, c.payee_id),
+        lambda c: hashing.pairs(c.payer_id.hashes, c.payee_id.hashes),
+    ),
+    Kind(
+        "payer_ip",
+        lambda c: _pair(c.payer_id, c.ip_address),
+        lambda c: hashing.pairs(c.payer_id.hashes, c.ip_address.hashes),
+    ),
 )
 assert all(len(k.extras) <= EXTRA_CHANNELS for k in ENTITIES)

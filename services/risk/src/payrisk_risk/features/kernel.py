@@ -1,24 +1,24 @@
-"""The ring update as one compiled loop (numba), when numba is installed: about twenty times the array version.
+"""The ring update as one compiled loop (numba): about twenty times the array version.
 
 It takes the rows one by one in time order, so each row sees exactly the rows before it: the semantics of
-`Ring.read` + `earlier_in_batch` + `Ring.add`, which remain the reference (and the fallback without numba);
-the tests hold the two to the same results. The loop releases the GIL, so it runs beside other requests.
+`Ring.read` + `earlier_in_batch` + `Ring.add`, which remain the reference; the tests hold the two to the
+same results. The loop releases the GIL, so it runs beside other requests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
 from .columns import Bools, Ints
 
-Observe = Callable[..., None]
 Values = npt.NDArray[np.float32]
 
 
+@numba.njit(nogil=True, cache=True)
 def _ring_observe(
     values: Any,
     latest: Any,
@@ -73,18 +73,6 @@ def _ring_observe(
                 values[s, cell, c] += rows[r, c]
 
 
-def _compile() -> Observe | None:
-    try:
-        import numba  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    compiled: Observe = numba.njit(nogil=True, cache=True)(_ring_observe)
-    return compiled
-
-
-RING_OBSERVE = _compile()
-
-
 def observe_ring(
     values: Values,
     latest: Ints,
@@ -96,7 +84,8 @@ def observe_ring(
     spans: list[int],
 ) -> npt.NDArray[np.float64]:
     """(windows, n, channels) sums before each row (NaN where the slot is negative); counts the counted rows."""
-    assert RING_OBSERVE is not None
     out = np.full((len(spans), len(slots), values.shape[2]), np.nan)
-    RING_OBSERVE(values, latest, slots, buckets, order, counted, rows, np.asarray(spans, dtype=np.int64), out)
+    _ring_observe(
+        values, latest, slots, buckets, order, counted, rows, np.asarray(spans, dtype=np.int64), out
+    )
     return out

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from .batch import earlier_in_batch
 from .columns import Bools, Ints
-from .kernel import RING_OBSERVE, observe_ring
+from .kernel import observe_ring
 
 Values = npt.NDArray[np.float32]
 NEVER = -(2**40)
@@ -34,9 +34,11 @@ class RingSpec:
 
 
 class Ring:
-    def __init__(self, spec: RingSpec, channels: int) -> None:
+    def __init__(self, spec: RingSpec, channels: int, compiled: bool = True) -> None:
         self.spec = spec
         self.channels = channels
+        # The compiled loop (kernel.py), or the array code below: the reference it is held to.
+        self.compiled = compiled
         self._values: Values = np.zeros((0, spec.cells, channels), dtype=np.float32)
         self._latest: Ints = np.zeros(0, dtype=np.int64)
         # Which cells a read or a write touches depends only on small numbers (the latest bucket modulo
@@ -88,7 +90,7 @@ class Ring:
         """Per window, each row's sums as they stood just before it (NaN for negative slots); then the
         counted rows are added. Rows count one after another in time order."""
         spans = [span for _, span in self.spec.windows]
-        if RING_OBSERVE is not None:
+        if self.compiled:
             out = observe_ring(
                 self._values, self._latest, slots, buckets, in_time_order, counted, values, spans
             )

@@ -1,12 +1,10 @@
 """The transaction ids already counted, so that scoring one twice (a retry, a replay) counts it once.
 
-Ids are kept as 64-bit hashes in two generations of sorted arrays (8 bytes per id, vectorised lookups)
+Ids are kept as their 64-bit hashes (hashing.py) in two generations of sorted arrays (8 bytes per id, vectorised lookups)
 plus a small set of the newest; at least `capacity / 2` of the most recent ids are always remembered.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -25,12 +23,10 @@ class SeenIds:
     def __len__(self) -> int:
         return len(self._previous) + len(self._current) + len(self._tail)
 
-    def add_new(self, ids: Sequence[str]) -> Bools:
-        """Marks each id as seen; True where this is its first sighting (also within `ids`)."""
-        # Python's string hash: 64 bits, stable within the process, which is all this memory lives for.
-        hashes = np.fromiter((hash(i) for i in ids), dtype=np.int64, count=len(ids))
+    def add_new(self, hashes: Ints) -> Bools:
+        """Marks each id (by its hash) as seen; True where this is its first sighting (also within the batch)."""
         _, first = np.unique(hashes, return_index=True)
-        new = np.zeros(len(ids), dtype=np.bool_)
+        new = np.zeros(len(hashes), dtype=np.bool_)
         new[first] = True
         new &= ~self._contains(hashes)
         self._tail.update(hashes[new].tolist())

@@ -140,7 +140,7 @@ def _transaction(cols: Columns, utc_offset_hours: float) -> Floats:
             day_of_week >= 5,
             hour < NIGHT_END_HOUR,
             cols.located,
-            [bool(ip) for ip in cols.ip_address],
+            cols.ip_address.present(),
         ]
     ).astype(np.float64)
 

@@ -3,6 +3,10 @@
 `observe` is the one way in, for scoring and for training alike: it returns each row's window sums as
 they stood before the row (earlier rows of the same batch included), then counts the rows not counted
 before. Thread-safe; one batch at a time.
+
+The state runs compiled (ids by hash, hashing.py; keys.HashedKeyTable; kernel.py's loops) unless told
+otherwise: the array version (keys.KeyTable on the ids themselves, rings.Ring's array code) is the reference
+the compiled one is tested against.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .batch import time_order
-from .columns import Bools, Columns, Floats
+from .columns import Bools, Columns, Floats, Ints
 from .entities import DAYS, ENTITIES, EXTRA_CHANNELS, HOURS, RELATIONS, TEN_MINUTES, Kind, signals
-from .keys import KeyTable
+from .keys import HashedKeyTable, KeyTable
 from .rings import Ring, RingSpec, Values
 from .seen import SeenIds
 
@@ -33,16 +37,23 @@ class StateLimits:
 class _Table:
     """Kinds that share one key table and its rings; rows are (kind, transaction) pairs, kind-major."""
 
-    def __init__(self, kinds: tuple[Kind, ...], rings: list[tuple[RingSpec, int]], capacity: int) -> None:
+    def __init__(
+        self, kinds: tuple[Kind, ...], rings: list[tuple[RingSpec, int]], capacity: int, compiled: bool
+    ) -> None:
         self.kinds = kinds
-        self.table = KeyTable(capacity, len(kinds))
-        self.rings = [Ring(spec, channels) for spec, channels in rings]
+        self.table = HashedKeyTable(capacity, len(kinds)) if compiled else KeyTable(capacity, len(kinds))
+        self.rings = [Ring(spec, channels, compiled) for spec, channels in rings]
         for ring in self.rings:
             self.table.watch(ring.grow, ring.forget)
 
+    def _slots(self, cols: Columns) -> Ints:
+        if isinstance(self.table, HashedKeyTable):
+            return self.table.slots(np.concatenate([kind.hashes(cols) for kind in self.kinds]), len(cols))
+        return self.table.slots([kind.key(cols) for kind in self.kinds])
+
     def observe(self, cols: Columns, new: Bools, values: list[Values]) -> list[dict[str, Floats]]:
         """Per ring, window -> (kinds * n, channels) sums, NaN for rows without an entity of their kind."""
-        slots = self.table.slots([kind.key(cols) for kind in self.kinds])
+        slots = self._slots(cols)
         known = slots >= 0
         repeats = len(self.kinds)
         counted = np.tile(new, repeats) & known
@@ -58,13 +69,14 @@ class _Table:
 
 
 class FeatureState:
-    def __init__(self, limits: StateLimits, utc_offset_hours: float) -> None:
+    def __init__(self, limits: StateLimits, utc_offset_hours: float, compiled: bool = True) -> None:
         self.limits = limits
         self.utc_offset_hours = utc_offset_hours
         self._seen = SeenIds(limits.seen)
         daily = 2 + EXTRA_CHANNELS
-        self._entities = _Table(ENTITIES, [(TEN_MINUTES, 2), (HOURS, 2), (DAYS, daily)], limits.entities)
-        self._relations = _Table(RELATIONS, [(DAYS, 1)], limits.relations)
+        rings = [(TEN_MINUTES, 2), (HOURS, 2), (DAYS, daily)]
+        self._entities = _Table(ENTITIES, rings, limits.entities, compiled)
+        self._relations = _Table(RELATIONS, [(DAYS, 1)], limits.relations, compiled)
         self._lock = threading.Lock()
 
     def observe(self, cols: Columns) -> tuple[Windows, Bools]:
@@ -81,7 +93,7 @@ class FeatureState:
                 daily[i * n : (i + 1) * n, 2 + c] = signal[channel]
         met = np.ones((n * len(RELATIONS), 1), dtype=np.float32)
         with self._lock:
-            new = self._seen.add_new(cols.transaction_id)
+            new = self._seen.add_new(cols.transaction_id.hashes)
             ten_minutes, hours, days = self._entities.observe(cols, new, [velocity, velocity, daily])
             [relations] = self._relations.observe(cols, new, [met])
         return Windows(
