@@ -147,7 +147,9 @@ def running(tmp_path_factory: pytest.TempPathFactory, otlp: OtlpReceiver) -> Ite
         stack.stop_all()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's synchronous API keeps an event loop running in this thread while the
+# browser is open, which would break every asyncio test that runs after these.
+@pytest.fixture(scope="module")
 def browser(running: Running) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

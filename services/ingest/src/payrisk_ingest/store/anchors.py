@@ -59,6 +59,9 @@ class AnchorStore:
                 .where(t.scoring_state == ingest_pb2.SCORING_STATE_SCORED, t.anchor_batch.is_(None))
                 .order_by(t.seq)
                 .limit(limit)
+                # Several ingest replicas on one PostgreSQL each take rows no other is taking (SQLite has
+                # one writer at a time anyway, and SQLAlchemy leaves the clause out there).
+                .with_for_update(skip_locked=True)
             ).all()
             if not rows:
                 return None
