@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
-from google.protobuf.timestamp_pb2 import Timestamp
+from google.protobuf.message import Message
 from payrisk.common.v1 import common_pb2
 from payrisk.risk.v1 import risk_pb2
 
+from . import encoding
+from .features import FEATURES
 from .merchants.assessor import MerchantResult
 from .model.artefact import ModelMeta
 from .scoring import Scored
 
+_FEATURE_NAMES = encoding.Names(FEATURES)
 
-def decisions(
-    scored: Scored, decided_at: Timestamp, into: RepeatedCompositeFieldContainer[common_pb2.Decision]
-) -> None:
-    """Appends one Decision per scored transaction to `into` (a response's repeated field)."""
-    # What every decision of the batch shares is set once and merged in: cheaper than keyword arguments.
-    shared = common_pb2.Decision(model_version=scored.model_version, decided_at=decided_at)
-    add, reasons = into.add, scored.reasons
-    for i, (tx_id, score, outcome) in enumerate(
-        zip(scored.transaction_ids, scored.scores.tolist(), scored.outcomes.tolist(), strict=True)
-    ):
-        decision = add()
-        decision.MergeFrom(shared)
-        decision.transaction_id = tx_id
-        decision.score = score
-        decision.outcome = outcome  # type: ignore[assignment]
-        for reason in reasons.get(i, ()):
-            decision.reasons.add(feature=reason.feature, contribution=reason.contribution, value=reason.value)
+
+def decisions(scored: Scored, decided_at_ns: int, response: Message) -> None:
+    """Appends one Decision per scored transaction to `response.decisions` (written as wire bytes in one
+    compiled pass: encoding.py)."""
+    encoding.decisions(
+        response, scored.transaction_ids, scored.scores, scored.outcomes, scored.model_version, decided_at_ns,
+        scored.reason_index(), scored.reason_features, scored.reason_contributions, scored.reason_values,
+        _FEATURE_NAMES,
+    )  # fmt: skip
 
 
 def _money(minor: int, currency: str) -> common_pb2.Money:

@@ -16,6 +16,7 @@ from payrisk_runtime import Unavailable
 from .features import FEATURES, Columns, FeatureState, observe
 from .features.columns import Floats, Ints
 from .features.ids import Ids
+from .model.explain import top_reasons
 from .model.serving import ServingModel
 
 APPROVE, REVIEW, DECLINE = common_pb2.OUTCOME_APPROVE, common_pb2.OUTCOME_REVIEW, common_pb2.OUTCOME_DECLINE
@@ -29,24 +30,57 @@ class Reason:
     value: float
 
 
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+
+
 @dataclass(slots=True)
 class Scored:
     transaction_ids: Ids
     scores: Floats
     outcomes: Ints
     model_version: str
-    # Row -> its reasons, for the rows that were explained.
-    reasons: dict[int, list[Reason]] = field(default_factory=dict)
+    # The explained rows (ascending) and, row for row, their reasons highest first: the feature's index in
+    # FEATURES (-1 past the last reason), its contribution and its value.
+    explained: Ints = field(default_factory=lambda: _NO_ROWS)
+    reason_features: Ints = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    reason_contributions: Floats = field(default_factory=lambda: np.zeros((0, 0)))
+    reason_values: Floats = field(default_factory=lambda: np.zeros((0, 0)))
 
     def rows(self, start: int, stop: int) -> Scored:
         """The decisions of rows [start, stop), numbered from 0."""
+        first, end = np.searchsorted(self.explained, [start, stop])
         return Scored(
             self.transaction_ids[start:stop],
             self.scores[start:stop],
             self.outcomes[start:stop],
             self.model_version,
-            {row - start: r for row, r in self.reasons.items() if start <= row < stop},
+            self.explained[first:end] - start,
+            self.reason_features[first:end],
+            self.reason_contributions[first:end],
+            self.reason_values[first:end],
         )
+
+    def reason_index(self) -> Ints:
+        """Per row, its row in the reason arrays, -1 for rows not explained."""
+        index = np.full(len(self.scores), -1, dtype=np.int64)
+        index[self.explained] = np.arange(len(self.explained))
+        return index
+
+    def reasons(self, row: int) -> list[Reason]:
+        """A row's reasons as objects (for reading them one by one: tests, diagnostics)."""
+        at = int(np.searchsorted(self.explained, row))
+        if at == len(self.explained) or self.explained[at] != row:
+            return []
+        return [
+            Reason(FEATURES[f], float(c), float(v))
+            for f, c, v in zip(
+                self.reason_features[at].tolist(),
+                self.reason_contributions[at].tolist(),
+                self.reason_values[at].tolist(),
+                strict=True,
+            )
+            if f >= 0
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +117,8 @@ class Scorer:
         return Featured(cols, features, model)
 
     def decide(self, batch: Featured) -> Scored:
-        """Step two (may run beside the next batch's step one): predict, threshold, explain."""
+        """Step two (may run beside the next batch's step one, in another thread: it holds no state and the
+        compiled parts release the GIL): predict, threshold, explain."""
         model = batch.model
         scores = model.predict(batch.features)
         outcomes = np.full(len(scores), APPROVE, dtype=np.int64)
@@ -94,21 +129,20 @@ class Scorer:
             explain = (
                 np.arange(len(scores)) if self._explain_approved else np.flatnonzero(outcomes != APPROVE)
             )
-            scored.reasons = self._explain(model, batch.features, explain)
+            self._explain(model, batch.features, explain, scored)
         return scored
 
     def score(self, cols: Columns) -> Scored:
         return self.decide(self.featurize(cols))
 
-    def _explain(self, model: ServingModel, features: Floats, rows: Ints) -> dict[int, list[Reason]]:
+    def _explain(self, model: ServingModel, features: Floats, rows: Ints, scored: Scored) -> None:
         if len(rows) == 0:
-            return {}
-        contributions = model.contributions(features[rows])[:, : len(FEATURES)]
-        top = np.argsort(-contributions, axis=1, kind="stable")[:, : self._reasons]
-        explained = {}
-        for i, row in enumerate(rows.tolist()):
-            explained[row] = [
-                Reason(FEATURES[j], float(contributions[i, j]), float(features[row, j]))
-                for j in top[i].tolist()
-            ]
-        return explained
+            return
+        explained = features[rows]
+        contributions = model.contributions(explained)[:, : len(FEATURES)]
+        top = top_reasons(contributions, self._reasons)
+        picked = np.arange(len(rows))[:, None]
+        scored.explained = rows
+        scored.reason_features = top
+        scored.reason_contributions = contributions[picked, top]
+        scored.reason_values = explained[picked, top]

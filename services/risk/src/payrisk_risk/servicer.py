@@ -7,7 +7,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from payrisk.risk.v1 import risk_pb2, risk_pb2_grpc
 from payrisk_runtime import FailedPrecondition
 
@@ -68,9 +67,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
     # --- scoring ---
 
     def _respond(self, scored: Scored, response: Any) -> Any:
-        decided_at = Timestamp()
-        decided_at.FromNanoseconds(time.time_ns())
-        convert.decisions(scored, decided_at, response.decisions)
+        convert.decisions(scored, time.time_ns(), response)
         count_decisions(scored)
         return response
 

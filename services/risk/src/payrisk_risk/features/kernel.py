@@ -32,9 +32,8 @@ def _ring_observe(
 ) -> None:  # pragma: no cover - compiled
     cells = values.shape[1]
     channels = values.shape[2]
-    widest = 0
-    for w in range(spans.shape[0]):
-        widest = max(widest, spans[w])
+    windows = spans.shape[0]  # spans ascending
+    acc = np.zeros(channels, dtype=np.float64)
     for k in range(order.shape[0]):
         r = order[k]
         s = slots[r]
@@ -42,20 +41,21 @@ def _ring_observe(
             continue
         b = buckets[r]
         newest = latest[s]
-        for w in range(spans.shape[0]):
+        # Ages (buckets before b) the ring still holds: not after the newest bucket, not older than the ring.
+        age = max(0, b - newest)
+        held = min(spans[windows - 1], b - newest + cells)
+        acc[:] = 0.0
+        for w in range(windows):
+            # The cells are added in order of age, once each: every window's sum is the narrower one's
+            # plus the older cells (the same additions, in the same order, as summing each window alone).
+            stop = min(spans[w], held)
+            while age < stop:
+                cell = (b - age) % cells
+                for c in range(channels):
+                    acc[c] += values[s, cell, c]
+                age += 1
             for c in range(channels):
-                out[w, r, c] = 0.0
-        for age in range(widest):
-            q = b - age
-            if q > newest:
-                continue
-            if q <= newest - cells:
-                break
-            cell = q % cells
-            for w in range(spans.shape[0]):
-                if age < spans[w]:
-                    for c in range(channels):
-                        out[w, r, c] += values[s, cell, c]
+                out[w, r, c] = acc[c]
         if not counted[r]:
             continue
         if b > newest:
@@ -84,6 +84,7 @@ def observe_ring(
     spans: list[int],
 ) -> npt.NDArray[np.float64]:
     """(windows, n, channels) sums before each row (NaN where the slot is negative); counts the counted rows."""
+    assert spans == sorted(spans)
     out = np.full((len(spans), len(slots), values.shape[2]), np.nan)
     _ring_observe(
         values, latest, slots, buckets, order, counted, rows, np.asarray(spans, dtype=np.int64), out

@@ -18,6 +18,7 @@ from payrisk_runtime import FailedPrecondition
 from ..features import FEATURES
 from .artefact import LIBRARY_FILE, MODEL_FILE, PROBE_FILE, Floats, ModelMeta, load_probe, read_meta, sha256
 from .compiled import CompiledPredictor, load_verified
+from .explain import Explainer, Forest
 
 logger = logging.getLogger("payrisk.risk.model")
 
@@ -31,6 +32,8 @@ class ServingModel:
     meta: ModelMeta
     booster: lgb.Booster
     compiled: CompiledPredictor | None
+    # The compiled TreeSHAP (explain.py), once it has given LightGBM's contributions exactly.
+    explainer: Explainer | None = None
 
     @property
     def version(self) -> str:
@@ -49,8 +52,28 @@ class ServingModel:
         """(n, features + 1): each feature's contribution to the log-odds (TreeSHAP), then the bias."""
         if len(features) == 0:
             return np.zeros((0, len(self.meta.features) + 1))
-        values: Floats = np.asarray(self.booster.predict(features, pred_contrib=True, num_threads=1))
-        return values
+        if self.explainer is not None:
+            return self.explainer.contributions(features)
+        return lightgbm_contributions(self.booster, features)
+
+
+def lightgbm_contributions(booster: lgb.Booster, features: Floats) -> Floats:
+    values: Floats = np.asarray(booster.predict(features, pred_contrib=True, num_threads=1))
+    return values
+
+
+def verified_explainer(booster: lgb.Booster, probe: Floats, version: str) -> Explainer | None:
+    """The compiled explainer, if it gives exactly LightGBM's contributions on the probe rows."""
+    try:
+        explainer = Explainer(Forest.of(booster))
+        same = np.array_equal(explainer.contributions(probe), lightgbm_contributions(booster, probe))
+    except (ValueError, KeyError) as error:
+        logger.warning("model %s is explained by LightGBM: %s", version, error)
+        return None
+    if not same:
+        logger.warning("compiled explanations of model %s differ from LightGBM's; LightGBM explains", version)
+        return None
+    return explainer
 
 
 def _refuse(version: str, why: str) -> ModelRefused:
@@ -93,7 +116,8 @@ def load_model(directory: Path, feature_settings: dict[str, float], use_compiled
     compiled = None
     if use_compiled and (directory / LIBRARY_FILE).exists():
         compiled = load_verified(directory / LIBRARY_FILE, probe, expected)
-    return ServingModel(meta, booster, compiled)
+    explainer = verified_explainer(booster, probe, version) if use_compiled else None
+    return ServingModel(meta, booster, compiled, explainer)
 
 
 def _probe(directory: Path, version: str) -> tuple[Floats, npt.NDArray[np.float64]]:
