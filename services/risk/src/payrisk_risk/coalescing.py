@@ -2,11 +2,11 @@
 
 A batch costs little more than a single transaction (much of the work is a fixed cost per call), so the
 callers that arrive while a group is being decided are gathered into the next one. Nobody waits for a
-timer: a group is whatever is waiting when the previous one is done.
+timer: a group is whatever is waiting when the previous one has been featurized.
 
-Groups are decided on the event loop itself. Handing them to worker threads was measured to halve the
-throughput: the feature code and the protobuf conversions hold the GIL, and the threads spent their time
-taking it from one another.
+A group's features are built on the event loop (in order: they update the state); its decisions are made in
+the scorer's thread (Scorer.decide_beside) while the next group's features are built. Both steps are
+compiled code that releases the GIL; at most one group is being decided while the next is featurized.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 
 from .features import Columns
-from .scoring import Scored, Scorer
+from .scoring import Featured, Scored, Scorer
 
 Waiting = tuple[Columns, asyncio.Future[Scored]]
 
@@ -27,6 +27,7 @@ class Coalescer:
         self._waiting: list[Waiting] = []
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
+        self._deciding: set[asyncio.Task[None]] = set()
 
     async def score(self, cols: Columns) -> Scored:
         future: asyncio.Future[Scored] = asyncio.get_running_loop().create_future()
@@ -41,6 +42,7 @@ class Coalescer:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
+        self._scorer.close()
 
     def _take(self) -> list[Waiting]:
         group: list[Waiting] = []
@@ -59,20 +61,37 @@ class Coalescer:
             while self._waiting:
                 group = self._take()
                 if group:
-                    self._decide(group)
+                    self._start(group)
+                while len(self._deciding) > 1:
+                    await asyncio.wait(self._deciding, return_when=asyncio.FIRST_COMPLETED)
                 # Let the callers that arrived meanwhile join the next group.
                 await asyncio.sleep(0)
 
-    def _decide(self, group: list[Waiting]) -> None:
+    def _start(self, group: list[Waiting]) -> None:
+        """Features now; decisions in the scorer's thread."""
         try:
-            scored = self._scorer.score(Columns.concat([cols for cols, _ in group]))
+            featured = self._scorer.featurize(Columns.concat([cols for cols, _ in group]))
         except Exception as error:
-            for _, future in group:
-                if not future.done():
-                    future.set_exception(error)
+            _fail(group, error)
+            return
+        task = asyncio.create_task(self._finish(group, featured))
+        self._deciding.add(task)
+        task.add_done_callback(self._deciding.discard)
+
+    async def _finish(self, group: list[Waiting], featured: Featured) -> None:
+        try:
+            scored = await self._scorer.decide_beside(featured, lambda scored: scored)
+        except Exception as error:
+            _fail(group, error)
             return
         start = 0
         for cols, future in group:
             if not future.done():
                 future.set_result(scored.rows(start, start + len(cols)))
             start += len(cols)
+
+
+def _fail(group: list[Waiting], error: Exception) -> None:
+    for _, future in group:
+        if not future.done():
+            future.set_exception(error)

@@ -3,11 +3,21 @@ from the model's two thresholds, and the reasons (per-feature contributions) beh
 
 The active model is one reference, swapped whole: a batch takes it once at its start and is decided by that
 model throughout, so activating another never disturbs a batch in flight.
+
+A batch goes through two steps: its features (serial: they update the feature state) and its decisions
+(prediction, thresholds, explanations). Callers on the event loop hand the second step to the scorer's own
+thread (`decide_beside`), so that one batch is decided while the next one's features are built: both are
+compiled code that releases the GIL, and the machine has two cores.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from payrisk.common.v1 import common_pb2
@@ -20,6 +30,7 @@ from .model.explain import top_reasons
 from .model.serving import ServingModel
 
 APPROVE, REVIEW, DECLINE = common_pb2.OUTCOME_APPROVE, common_pb2.OUTCOME_REVIEW, common_pb2.OUTCOME_DECLINE
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +109,10 @@ class Scorer:
         self._reasons = reasons
         self._explain_approved = explain_approved
         self._model: ServingModel | None = None
+        # One thread, so that batches are decided in the order they were featurized.
+        self._decider = ThreadPoolExecutor(max_workers=1, thread_name_prefix="risk-decide")
+        # tl2cgen's predictor serves one thread at a time (and other callers decide in their own threads).
+        self._predicting = threading.Lock()
 
     @property
     def model(self) -> ServingModel | None:
@@ -120,7 +135,8 @@ class Scorer:
         """Step two (may run beside the next batch's step one, in another thread: it holds no state and the
         compiled parts release the GIL): predict, threshold, explain."""
         model = batch.model
-        scores = model.predict(batch.features)
+        with self._predicting:
+            scores = model.predict(batch.features)
         outcomes = np.full(len(scores), APPROVE, dtype=np.int64)
         outcomes[scores >= model.meta.review_threshold] = REVIEW
         outcomes[scores >= model.meta.decline_threshold] = DECLINE
@@ -134,6 +150,14 @@ class Scorer:
 
     def score(self, cols: Columns) -> Scored:
         return self.decide(self.featurize(cols))
+
+    async def decide_beside(self, batch: Featured, then: Callable[[Scored], T]) -> T:
+        """Step two and what follows it (`then`: a response, say) in the scorer's thread, beside the loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._decider, lambda: then(self.decide(batch)))
+
+    def close(self) -> None:
+        self._decider.shutdown(wait=False)
 
     def _explain(self, model: ServingModel, features: Floats, rows: Ints, scored: Scored) -> None:
         if len(rows) == 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any, Protocol
 
 from payrisk.risk.v1 import risk_pb2, risk_pb2_grpc
@@ -22,6 +23,8 @@ from .settlement.listing import list_reviews
 from .settlement.reviewer import SettlementReviewer
 
 Context = Any
+# Batches a stream's reader may have featurized before their responses are sent.
+STREAM_AHEAD = 2
 
 
 class Graph(Protocol):
@@ -79,13 +82,32 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
     async def StreamScores(
         self, request_iterator: AsyncIterator[risk_pb2.StreamScoresRequest], context: Context
     ) -> AsyncIterator[risk_pb2.StreamScoresResponse]:
-        """Responses in request order, each batch decided on the event loop (see coalescing.py for why)."""
-        async for request in request_iterator:
-            cols, rejected = validation.screen(request, self._max_batch)
-            response = risk_pb2.StreamScoresResponse(batch_id=request.batch_id, rejected=rejected)
-            yield self._respond(self._scorer.score(cols), response)
-            # Other calls get their turn between batches.
-            await asyncio.sleep(0)
+        """Responses in request order. A reader builds each batch's features on the event loop, in order,
+        and hands its decisions and response to the scorer's thread (scoring.py), at most STREAM_AHEAD
+        batches ahead of the responses."""
+        ahead: asyncio.Queue[asyncio.Future[Any] | Exception | None] = asyncio.Queue(STREAM_AHEAD)
+
+        async def read() -> None:
+            try:
+                async for request in request_iterator:
+                    cols, rejected = validation.screen(request, self._max_batch)
+                    response = risk_pb2.StreamScoresResponse(batch_id=request.batch_id, rejected=rejected)
+                    featured = self._scorer.featurize(cols)
+                    respond = partial(self._respond, response=response)
+                    await ahead.put(asyncio.ensure_future(self._scorer.decide_beside(featured, respond)))
+            except Exception as error:  # raised in order, after the batches before it are answered
+                await ahead.put(error)
+                return
+            await ahead.put(None)
+
+        reader = asyncio.create_task(read())
+        try:
+            while (item := await ahead.get()) is not None:
+                if isinstance(item, Exception):
+                    raise item
+                yield await item
+        finally:
+            reader.cancel()
 
     # --- merchants and settlement ---
 

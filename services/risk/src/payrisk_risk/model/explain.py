@@ -155,17 +155,12 @@ class Explainer:
         f = forest
         self.forest = f
         self._nodes = f.packed_nodes()
-        self._tables = _leaf_tables(
-            f.roots,
-            f.tree_leaves,
-            f.left,
-            f.right,
-            f.feature,
-            f.count,
-            f.leaf_value,
-            f.leaf_count,
-            f.max_depth,
-        )
+        status, *tables = _leaf_tables(
+            f.roots, f.tree_leaves, f.left, f.right, f.feature, f.count, f.leaf_value, f.leaf_count, f.max_depth
+        )  # fmt: skip
+        if status != 0:
+            raise ValueError("a leaf's contributions do not follow one feature order")
+        self._tables = tables
 
     def contributions(self, features: Floats) -> Floats:
         """(n, features + 1): each feature's contribution to the log-odds, then the expected value."""
@@ -285,9 +280,11 @@ def _leaf_tables(
     leaf_count: Any,
     max_depth: Any,
 ) -> Any:  # pragma: no cover - compiled
-    """Per tree its expected value; per leaf and way along its path (bit k: the row goes down the path at
-    the k-th node), the contributions TreeSHAP adds at that leaf, in its order: (expected, leaf depth,
-    first block per leaf, blocks)."""  # fmt: skip
+    """Per tree its expected value; per leaf the features TreeSHAP adds to there, in its order (the same
+    whichever way the row goes), and per way along its path (bit k: the row goes down the path at the k-th
+    node) the values it adds: (status, expected, leaf depth, features per leaf, first feature, first value,
+    features, values). Status -1: a leaf's features would depend on the way (not expected; LightGBM
+    explains)."""  # fmt: skip
     n_leaves = len(leaf_value)
     expected = np.zeros(len(roots), dtype=np.float64)
     depth_of = np.zeros(n_leaves, dtype=np.int64)
@@ -318,11 +315,17 @@ def _leaf_tables(
             stack[top], stack_depth[top] = right[node], d + 1
             top += 1
             stack[top], stack_depth[top] = left[node], d + 1
-    # Per case a block [count, feature, value, feature, value...]: what a row reads at a leaf, together.
-    first_block = np.zeros(n_leaves + 1, dtype=np.int64)
+    # Per leaf its features (at most its depth) and, per case, their values side by side: what a row reads
+    # at a leaf is one short run of memory.
+    first_feature = np.zeros(n_leaves + 1, dtype=np.int64)
+    first_value = np.zeros(n_leaves + 1, dtype=np.int64)
     for leaf in range(n_leaves):
-        first_block[leaf + 1] = first_block[leaf] + ((1 + 2 * depth_of[leaf]) << depth_of[leaf])
-    blocks = np.zeros(first_block[n_leaves], dtype=np.float64)
+        first_feature[leaf + 1] = first_feature[leaf] + depth_of[leaf]
+        first_value[leaf + 1] = first_value[leaf] + (depth_of[leaf] << depth_of[leaf])
+    unique = np.full(n_leaves, -1, dtype=np.int64)
+    leaf_features = np.zeros(first_feature[n_leaves], dtype=np.int64)
+    values = np.zeros(first_value[n_leaves], dtype=np.float64)
+    status = 0
     size = (max_depth + 2) * (max_depth + 3) // 2
     feat = np.empty(size, dtype=np.int64)
     zero = np.empty(size, dtype=np.float64)
@@ -359,13 +362,19 @@ def _leaf_tables(
                     pw[at + i] = pw[parent + i]
                 o = incoming_one if hot else 0.0
                 _extend(feat, zero, one, pw, at, depth, child_zero * incoming_zero, o, feature[node])
-            base = first_block[leaf] + case * (1 + 2 * d)
-            blocks[base] = depth
+            if unique[leaf] < 0:
+                unique[leaf] = depth
+                for i in range(1, depth + 1):
+                    leaf_features[first_feature[leaf] + i - 1] = feat[at + i]
+            elif unique[leaf] != depth:
+                status = -1
+            base = first_value[leaf] + case * unique[leaf]
             for i in range(1, depth + 1):
+                if feat[at + i] != leaf_features[first_feature[leaf] + i - 1]:
+                    status = -1
                 w = _unwound_sum(zero, one, pw, at, depth, i)
-                blocks[base + 2 * i - 1] = feat[at + i]
-                blocks[base + 2 * i] = w * (one[at + i] - zero[at + i]) * leaf_value[leaf]
-    return expected, depth_of, first_block, blocks
+                values[base + i - 1] = w * (one[at + i] - zero[at + i]) * leaf_value[leaf]
+    return status, expected, unique, first_feature, first_value, leaf_features, values
 
 
 @numba.njit(nogil=True, cache=True)
@@ -382,9 +391,11 @@ def _replay(
     cat_start: Any,
     cat_stop: Any,
     expected: Any,
-    depth_of: Any,
-    first_block: Any,
-    blocks: Any,
+    unique: Any,
+    first_feature: Any,
+    first_value: Any,
+    leaf_features: Any,
+    values: Any,
 ) -> None:  # pragma: no cover - compiled
     """Each row's contributions: per tree the expected value, then the leaves in TreeSHAP's order (the
     row's own way first at every node), each adding its worked-out values for the row's case."""  # fmt: skip
@@ -393,6 +404,8 @@ def _replay(
     stack_case = np.empty(2 * max_depth + 4, dtype=np.int64)
     stack_depth = np.empty(2 * max_depth + 4, dtype=np.int64)
     goes_left = np.empty(len(left), dtype=np.bool_)
+    visit_leaf = np.empty(len(left) + 1, dtype=np.int64)
+    visit_value = np.empty(len(left) + 1, dtype=np.int64)
     x = np.empty(n_features, dtype=np.float64)
     for r in range(rows.shape[0]):
         for j in range(n_features):
@@ -402,12 +415,13 @@ def _replay(
             phi[n_features] += expected[t]
             if roots[t] < 0:
                 continue
-            # Every node's decision first, in node order (memory order), then the walk.
+            # The decisions in node order (memory order), the walk, then the values (independent reads).
             for node in range(tree_nodes[t, 0], tree_nodes[t, 1]):
                 goes_left[node] = _goes_left(
                     x[np.int64(nodes[node, 1])], np.int64(nodes[node, 2]), nodes[node, 0], categories,
                     cat_start[node], cat_stop[node],
                 )  # fmt: skip
+            visits = 0
             top = 0
             stack[0], stack_case[0], stack_depth[0] = roots[t], 0, 0
             while top >= 0:
@@ -415,15 +429,20 @@ def _replay(
                 top -= 1
                 if node < 0:
                     leaf = ~node
-                    base = first_block[leaf] + case * (1 + 2 * depth_of[leaf])
-                    for e in range(np.int64(blocks[base])):
-                        phi[np.int64(blocks[base + 1 + 2 * e])] += blocks[base + 2 + 2 * e]
+                    visit_leaf[visits] = leaf
+                    visit_value[visits] = first_value[leaf] + case * unique[leaf]
+                    visits += 1
                     continue
                 hot, cold = (left[node], right[node]) if goes_left[node] else (right[node], left[node])
                 top += 1
                 stack[top], stack_case[top], stack_depth[top] = cold, case, d + 1
                 top += 1
                 stack[top], stack_case[top], stack_depth[top] = hot, case | (1 << d), d + 1
+            for v in range(visits):
+                leaf, base = visit_leaf[v], visit_value[v]
+                features = first_feature[leaf]
+                for e in range(unique[leaf]):
+                    phi[leaf_features[features + e]] += values[base + e]
 
 
 @numba.njit(nogil=True, cache=True)
