@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from . import hashing
 from .columns import Ints
+from .kernel import PREFETCH_AHEAD, _prefetch
 
 # Share of the table freed at once when it is full, so that eviction (a partial sort) stays rare.
 EVICT_SHARE = 0.1
@@ -237,14 +238,22 @@ def _find(
     """Each row's slot (NO_SLOT without an id, NEWCOMER for an id not known yet), the known ones marked used
     now; and how many distinct newcomers there are (at most `limit`), each left waiting in the table."""
     mask = len(cells) - 1
-    result = np.empty(len(hashes), dtype=np.int64)
+    n = len(hashes)
+    keys = np.empty(n, dtype=np.int64)
+    for r in range(n):
+        if hashes[r] != hashing.NO_ID:
+            keys[r] = hashing.hash_pair(r // rows_per_kind, hashes[r], k0, k1)
+    result = np.empty(n, dtype=np.int64)
     newcomers = 0
-    for r in range(len(hashes)):
-        h = hashes[r]
-        if h == hashing.NO_ID:
+    flat = cells.reshape(-1)
+    for r in range(n):
+        # The table is big and the keys random: each row's cell is asked for a few rows ahead.
+        if r + PREFETCH_AHEAD < n and hashes[r + PREFETCH_AHEAD] != hashing.NO_ID:
+            _prefetch(flat, 2 * _home(keys[r + PREFETCH_AHEAD], mask))
+        if hashes[r] == hashing.NO_ID:
             result[r] = NO_SLOT
             continue
-        key = hashing.hash_pair(r // rows_per_kind, h, k0, k1)
+        key = keys[r]
         i = _probe(cells, key, mask)
         slot = cells[i, 1]
         if slot >= 0:

@@ -34,13 +34,15 @@ class RingSpec:
 
 
 class Ring:
-    def __init__(self, spec: RingSpec, channels: int, compiled: bool = True) -> None:
+    def __init__(self, spec: RingSpec, channels: int, compiled: bool = True, capacity: int = 0) -> None:
         self.spec = spec
         self.channels = channels
         # The compiled loop (kernel.py), or the array code below: the reference it is held to.
         self.compiled = compiled
-        self._values: Values = np.zeros((0, spec.cells, channels), dtype=np.float32)
-        self._latest: Ints = np.zeros(0, dtype=np.int64)
+        # Room for `capacity` entities from the start, so that growing never copies: numpy's zeros are
+        # pages the system hands out as they are first written, so the memory is only used as entities come.
+        self._values: Values = np.zeros((capacity, spec.cells, channels), dtype=np.float32)
+        self._latest: Ints = np.full(capacity, NEVER, dtype=np.int64)
         # Which cells a read or a write touches depends only on small numbers (the latest bucket modulo
         # `cells`, how far the row is from it), so the masks are looked up, not computed, per row.
         cells = spec.cells

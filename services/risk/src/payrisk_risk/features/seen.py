@@ -1,7 +1,7 @@
 """The transaction ids already counted, so that scoring one twice (a retry, a replay) counts it once.
 
 Ids are kept as their 64-bit hashes (hashing.py) in two generations of sorted arrays (8 bytes per id, vectorised lookups)
-plus a small set of the newest; at least `capacity / 2` of the most recent ids are always remembered.
+plus a small sorted array of the newest; at least `capacity / 2` of the most recent ids are always remembered.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ class SeenIds:
         self._generation_size = max(1, capacity // 2)
         self._previous: Ints = np.zeros(0, dtype=np.int64)
         self._current: Ints = np.zeros(0, dtype=np.int64)
-        self._tail: set[int] = set()
+        self._tail: Ints = np.zeros(0, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self._previous) + len(self._current) + len(self._tail)
@@ -29,24 +29,30 @@ class SeenIds:
         new = np.zeros(len(hashes), dtype=np.bool_)
         new[first] = True
         new &= ~self._contains(hashes)
-        self._tail.update(hashes[new].tolist())
+        self._tail = _merged(self._tail, np.sort(hashes[new]))
         if len(self._tail) >= _TAIL:
             self._merge_tail()
         return new
 
     def _contains(self, hashes: Ints) -> Bools:
-        found = _in_sorted(self._current, hashes) | _in_sorted(self._previous, hashes)
-        tail = self._tail
-        found |= np.fromiter((h in tail for h in hashes.tolist()), dtype=np.bool_, count=len(hashes))
+        found: Bools = (
+            _in_sorted(self._current, hashes)
+            | _in_sorted(self._previous, hashes)
+            | _in_sorted(self._tail, hashes)
+        )
         return found
 
     def _merge_tail(self) -> None:
-        # A merge of sorted arrays (linear), not a sort of the whole generation.
-        fresh = np.sort(np.fromiter(self._tail, dtype=np.int64, count=len(self._tail)))
-        self._current = np.insert(self._current, np.searchsorted(self._current, fresh), fresh)
-        self._tail = set()
+        self._current = _merged(self._current, self._tail)
+        self._tail = np.zeros(0, dtype=np.int64)
         if len(self._current) >= self._generation_size:
             self._previous, self._current = self._current, np.zeros(0, dtype=np.int64)
+
+
+def _merged(into: Ints, fresh: Ints) -> Ints:
+    """Two sorted arrays as one (a linear merge, not a sort of the whole)."""
+    merged: Ints = np.insert(into, np.searchsorted(into, fresh), fresh)
+    return merged
 
 
 def _in_sorted(haystack: Ints, needles: Ints) -> Bools:

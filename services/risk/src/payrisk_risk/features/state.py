@@ -42,7 +42,7 @@ class _Table:
     ) -> None:
         self.kinds = kinds
         self.table = HashedKeyTable(capacity, len(kinds)) if compiled else KeyTable(capacity, len(kinds))
-        self.rings = [Ring(spec, channels, compiled) for spec, channels in rings]
+        self.rings = [Ring(spec, channels, compiled, capacity) for spec, channels in rings]
         for ring in self.rings:
             self.table.watch(ring.grow, ring.forget)
 
