@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 
 import grpc
 import numpy as np
@@ -172,3 +174,25 @@ async def test_concurrent_callers_all_get_their_own_decisions(risk):
 
     results = await asyncio.gather(*(one(n) for n in range(100)))
     assert results == [[f"tx-{n}"] for n in range(100)]
+
+
+def test_the_scoring_kernels_are_compiled_when_the_scorer_is_made_not_on_the_first_request(tmp_path):
+    # In a fresh process: in this one, other tests have compiled them already.
+    probe = """
+from payrisk_risk import encoding
+from payrisk_risk.app import build_lifecycle
+from payrisk_risk.features import hashing, ids, kernel, keys, wire
+from payrisk_risk.model import explain
+from payrisk_risk.settings import RiskSettings
+
+kernels = [wire._spans, wire._parse, hashing.hash_spans, hashing.hash_pairs, ids._gather, keys._find,
+           keys._assign, keys._remove, kernel._ring_observe, encoding._encode, explain._top]
+assert not any(k.signatures for k in kernels)
+build_lifecycle(RiskSettings(data_dir=DATA, bootstrap_model=False))
+print([k.__name__ for k in kernels if not k.signatures])
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe.replace("DATA", repr(str(tmp_path)))],
+        capture_output=True, text=True, timeout=240, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]", done.stderr

@@ -113,6 +113,10 @@ class Scorer:
         self._decider = ThreadPoolExecutor(max_workers=1, thread_name_prefix="risk-decide")
         # tl2cgen's predictor serves one thread at a time (and other callers decide in their own threads).
         self._predicting = threading.Lock()
+        # At start, not on the first request (imported here: warmup's kernels import this module).
+        from .warmup import warm_kernels
+
+        warm_kernels()
 
     @property
     def model(self) -> ServingModel | None:
