@@ -7,7 +7,7 @@ import fcntl
 import json
 import logging
 import signal
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,8 +44,51 @@ def channel_options(max_message_bytes: int) -> list[tuple[str, Any]]:
     ]
 
 
+class _OncePerMethod(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+    """Runs the interceptors once per method instead of once per call, and keeps the handler they made.
+
+    What an interceptor wraps around a handler depends on the method alone (a call's own facts, its caller,
+    metadata and deadline, are read from its context when it runs), so the chain's handler can be reused:
+    building it again for every call cost a tenth of a small call's time on the server. Methods nobody serves
+    are not remembered, so made-up names cannot fill memory.
+    """
+
+    def __init__(self, interceptors: Sequence[grpc.aio.ServerInterceptor[Any, Any]]) -> None:
+        self._interceptors = list(interceptors)
+        self._handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        method = handler_call_details.method
+        handler = self._handlers.get(method)
+        if handler is None:
+            handler = await self._through(0, continuation, handler_call_details)
+            if handler is not None:
+                self._handlers[method] = handler
+        return handler
+
+    async def _through(
+        self,
+        index: int,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        if index == len(self._interceptors):
+            return await continuation(details)
+        return await self._interceptors[index].intercept_service(
+            lambda inner: self._through(index + 1, continuation, inner), details
+        )
+
+
 class GrpcServer:
-    """An asyncio gRPC server with payrisk's standard services and interceptors."""
+    """An asyncio gRPC server with payrisk's standard services and interceptors.
+
+    Interceptors (the standard ones and `extra_interceptors`) decide how to wrap a method's handler from the
+    method alone: they run once per method (see _OncePerMethod).
+    """
 
     def __init__(
         self,
@@ -69,11 +112,15 @@ class GrpcServer:
             # Outermost first. Errors are mapped outside the extra interceptors, so that their refusals
             # (an unauthorised caller) become proper statuses too.
             interceptors=[
-                server_tracing_interceptor(),
-                MetricsInterceptor(),
-                ErrorInterceptor(),
-                *authorization,
-                *extra_interceptors,
+                _OncePerMethod(
+                    [
+                        server_tracing_interceptor(),
+                        MetricsInterceptor(),
+                        ErrorInterceptor(),
+                        *authorization,
+                        *extra_interceptors,
+                    ]
+                )
             ],
             options=channel_options(max_message_bytes),
         )

@@ -22,13 +22,16 @@ class Recommender:
         self._dismissals = dismissals
 
     async def recommend(self, query: PushQuery) -> Ranked:
-        tags = set(query.tags)
+        tags = query.tags
         for subscriber in filter(None, (query.terminal_id, query.user_id)):
             known = self._subscriptions.cached(subscriber)
-            tags |= (
-                known if known is not None else await asyncio.to_thread(self._subscriptions.tags, subscriber)
-            )
+            if known is None:
+                known = await asyncio.to_thread(self._subscriptions.tags, subscriber)
+            if not known <= tags:
+                tags = tags | known
         dismissed = self._dismissals.cached(query.terminal_id, query.user_id)
         if dismissed is None:
             dismissed = await asyncio.to_thread(self._dismissals.of, query.terminal_id, query.user_id)
-        return rank(self._miner.view, dataclasses.replace(query, tags=frozenset(tags)), dismissed)
+        if tags is not query.tags:
+            query = dataclasses.replace(query, tags=tags)
+        return rank(self._miner.view, query, dismissed)

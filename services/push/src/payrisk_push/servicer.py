@@ -52,19 +52,18 @@ class PushServicer(push_pb2_grpc.PushServiceServicer):
         query = push_query(request)
         ranked = await self._recommender.recommend(query)
         locale = "zh-CN" if query.chinese else "en"
-        return push_pb2.RequestPushResponse(
-            objects=[
-                push_pb2.PushObject(object_id=p.object_id, kind="merchant", title=p.title, score=p.score,
-                                    reasons=p.reasons)
-                for p in ranked.picks
-            ],
-            contents=[
-                push_pb2.Content(object_id=p.object_id, title=p.title, body=p.body, deep_link=p.deep_link,
-                                 locale=locale)
-                for p in ranked.picks if p.body is not None
-            ],
-            cold_start=ranked.cold_start,
-        )  # fmt: skip
+        # Built in place: a list of messages handed to the constructor would be copied once more.
+        response = push_pb2.RequestPushResponse(cold_start=ranked.cold_start)
+        add_object, add_content = response.objects.add, response.contents.add
+        for p in ranked.picks:
+            add_object(
+                object_id=p.object_id, kind="merchant", title=p.title, score=p.score, reasons=p.reasons
+            )
+        for p in ranked.picks:
+            if p.body is not None:
+                add_content(object_id=p.object_id, title=p.title, body=p.body, deep_link=p.deep_link,
+                            locale=locale)  # fmt: skip
+        return response
 
     async def StreamNotifications(
         self, request: Any, context: Context

@@ -48,7 +48,7 @@ def topics_of(view: View, objects_per_topic: int, locale: str) -> Topics:
         objects = [
             TopicObject(
                 object_id=view.merchant_ids[r],
-                title=view.names[r].title(chinese) or view.merchant_ids[r],
+                title=view.titles[chinese][r],
                 score=float(view.topic_counts[r, k]) / mass,
             )
             for r in rows.tolist()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arrays import Floats, Floats32, Ints
+from .environment import AMOUNT_BANDS
 
 NEARBY_KM = 5.0
 KM_PER_DEGREE = 111.32
@@ -30,9 +31,30 @@ class Candidates:
     shares: Floats32
     # Bills in each time band at each merchant, weighed by nearness like `shares` (one row per band).
     band_bills: Floats32
+    # What every request reads about the candidates, gathered once (View's per-merchant tables, their rows):
+    # each merchant's lift in each time band (one row per band), its share of bills in each amount band, the
+    # square-root lift that share gives (its rows: merchants), and its unit-length topic mix.
+    band_lifts: Floats32
+    amount_shares: Floats32
+    amount_lifts: Floats32
+    mixes: Floats32
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+@dataclass(frozen=True)
+class MerchantTables:
+    """The per-merchant tables of a view that candidates are gathered from (one row per merchant)."""
+
+    evidence: Floats32
+    band_counts: Floats32
+    latitude: Floats
+    longitude: Floats
+    # (band, merchant), as View.band_lifts.
+    band_lifts: Floats32
+    amount_shares: Floats32
+    mixes: Floats32
 
 
 def distances_km(latitude: Floats, longitude: Floats, place: tuple[float, float]) -> Floats:
@@ -53,26 +75,25 @@ def nearness(distance: Floats) -> Floats:
     return weights
 
 
-def weigh(
-    rows: Ints,
-    centre: tuple[float, float] | None,
-    evidence: Floats32,
-    band_counts: Floats32,
-    latitude: Floats,
-    longitude: Floats,
-) -> Candidates:
-    """`evidence` and `band_counts` have one row per merchant of the view (`rows` picks the candidates)."""
-    lat, lon = latitude[rows], longitude[rows]
+def weigh(rows: Ints, centre: tuple[float, float] | None, tables: MerchantTables) -> Candidates:
+    """The candidates `rows` (of the view's merchants), weighed for a cell's centre (None: no place)."""
+    lat, lon = tables.latitude[rows], tables.longitude[rows]
     centre_km = distances_km(lat, lon, centre) if centre is not None else None
     weights = nearness(centre_km) if centre_km is not None else np.ones(len(rows))
-    weighed = evidence[rows] * weights[:, None].astype(np.float32)
+    weighed = tables.evidence[rows] * weights[:, None].astype(np.float32)
     totals = weighed.sum(axis=0)
     shares = weighed / np.maximum(totals, 1e-12)
+    amount_shares = np.ascontiguousarray(tables.amount_shares[rows])
     return Candidates(
         rows=rows,
         latitude=lat,
         longitude=lon,
         centre_km=centre_km,
         shares=np.ascontiguousarray(shares, dtype=np.float32),
-        band_bills=np.ascontiguousarray((band_counts[rows] * weights[:, None]).T, dtype=np.float32),
+        band_bills=np.ascontiguousarray((tables.band_counts[rows] * weights[:, None]).T, dtype=np.float32),
+        band_lifts=np.ascontiguousarray(tables.band_lifts[:, rows]),
+        amount_shares=amount_shares,
+        # Column by column, as scoring reads them (one amount band per request).
+        amount_lifts=np.asfortranarray(np.sqrt(amount_shares * len(AMOUNT_BANDS))),
+        mixes=np.ascontiguousarray(tables.mixes[rows]),
     )

@@ -15,7 +15,7 @@ from scipy.spatial import cKDTree
 
 from ..vocabulary import TAG_LIST
 from .arrays import AnyFloats, Floats, Floats32, Ints
-from .candidates import Candidates, weigh
+from .candidates import Candidates, MerchantTables, weigh
 from .environment import AMOUNT_BANDS, BANDS, unit_vectors
 from .ids import Ids
 from .names import MerchantName
@@ -92,9 +92,17 @@ class View:
     topic_objects: Ints
     topic_words: list[list[str]]
     topic_weights: Floats
+    # Each merchant's title, or its id when it has none: English ones, then Chinese ones.
+    titles: tuple[list[str], list[str]]
     _tree: cKDTree | None = field(repr=False)
     _located: Ints = field(repr=False)
+    _tables: MerchantTables = field(repr=False)
     _places: OrderedDict[tuple[int, int] | None, Candidates] = field(default_factory=OrderedDict, repr=False)
+    # What ranking derives from the view alone, again and again (the view never changes, so neither does it):
+    # per set of request tags, the known ones and their interest (see ranking.interest).
+    tag_interests: dict[frozenset[str], tuple[frozenset[str], Floats | None]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def merchants(self) -> int:
@@ -123,9 +131,7 @@ class View:
 
     def _weigh(self, key: tuple[int, int] | None) -> Candidates:
         if key is None or self._tree is None:
-            return weigh(
-                self._anywhere(), None, self.evidence, self.band_counts, self.latitude, self.longitude
-            )
+            return weigh(self._anywhere(), None, self._tables)
         centre = (key[0] * CELL_DEGREES, key[1] * CELL_DEGREES)
         wanted = min(MAX_CANDIDATES, len(self._located))
         distances, positions = self._tree.query(
@@ -135,7 +141,7 @@ class View:
         within = distances <= 2 * np.sin(RADIUS_KM / EARTH_KM / 2)
         within[:MIN_CANDIDATES] = True
         rows: Ints = self._located[positions[within]]
-        return weigh(rows, centre, self.evidence, self.band_counts, self.latitude, self.longitude)
+        return weigh(rows, centre, self._tables)
 
     def _anywhere(self) -> Ints:
         if self.merchants <= MAX_CANDIDATES:
@@ -169,25 +175,33 @@ def build_view(model: PushModel, names: list[MerchantName]) -> View:
     together /= np.maximum(together.sum(axis=1, keepdims=True), 1e-12)
     topic_words = model.lda.topic_words() if model.lda.words else np.zeros((model.topics, 0))
     words = list(model.documents.words)
+    merchant_ids = list(model.merchants.ids)
+    evidence = np.hstack([tag_counts, topic_counts])
+    band_counts = bands.astype(f32)
+    band_lifts = np.ascontiguousarray(
+        np.sqrt((bands + 1) / (bills[:, None] + len(BANDS)) * len(BANDS)).T, dtype=f32
+    )
+    amount_shares = ((amounts + 1) / (bills[:, None] + len(AMOUNT_BANDS))).astype(f32)
+    mixes = (topic_counts / np.where(norms == 0, 1, norms)).astype(f32)
+    latitude = np.where(located_count > 0, latitude, np.nan)
+    longitude = np.where(located_count > 0, longitude, np.nan)
     return View(
         topics=model.topics,
         bills=model.bills,
-        merchant_ids=list(model.merchants.ids),
+        merchant_ids=merchant_ids,
         merchant_rows=model.merchants,
         names=names,
         mccs=[model.mccs.ids[i] for i in merchant_mcc],
         topic_counts=topic_counts,
-        mixes=(topic_counts / np.where(norms == 0, 1, norms)).astype(f32),
+        mixes=mixes,
         tag_counts=tag_counts,
-        evidence=np.hstack([tag_counts, topic_counts]),
-        band_counts=bands.astype(f32),
-        band_lifts=np.ascontiguousarray(
-            np.sqrt((bands + 1) / (bills[:, None] + len(BANDS)) * len(BANDS)).T, dtype=f32
-        ),
-        amount_shares=((amounts + 1) / (bills[:, None] + len(AMOUNT_BANDS))).astype(f32),
+        evidence=evidence,
+        band_counts=band_counts,
+        band_lifts=band_lifts,
+        amount_shares=amount_shares,
         merchant_bills=bills.astype(f32),
-        latitude=np.where(located_count > 0, latitude, np.nan),
-        longitude=np.where(located_count > 0, longitude, np.nan),
+        latitude=latitude,
+        longitude=longitude,
         tag_mixes=np.nan_to_num(tag_mixes),
         tag_bills=model.tag_bills.copy(),
         tag_bill_counts=dict(zip(TAG_LIST, model.tag_bills.tolist(), strict=True)),
@@ -208,8 +222,13 @@ def build_view(model: PushModel, names: list[MerchantName]) -> View:
         topic_objects=np.argsort(-topic_counts, axis=0)[:OBJECTS_PER_TOPIC].T.copy(),
         topic_words=[[words[w] for w in np.argsort(-row)[:WORDS_PER_TOPIC]] for row in topic_words],
         topic_weights=topic_counts.sum(axis=0).astype(np.float64),
+        titles=(
+            [n.title(False) or m for n, m in zip(names, merchant_ids, strict=True)],
+            [n.title(True) or m for n, m in zip(names, merchant_ids, strict=True)],
+        ),
         _tree=tree,
         _located=located,
+        _tables=MerchantTables(evidence, band_counts, latitude, longitude, band_lifts, amount_shares, mixes),
     )
 
 

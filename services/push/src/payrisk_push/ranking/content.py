@@ -58,10 +58,6 @@ def reasons(evidence: Evidence, interest: Interest, chinese: bool) -> list[list[
     return said
 
 
-def title(name: MerchantName, object_id: str, chinese: bool) -> str:
-    return name.title(chinese) or object_id
-
-
 def body(name: MerchantName, why: list[str], chinese: bool) -> str:
     items = [zh or en for zh, en in name.items] if chinese else [en or zh for zh, en in name.items]
     text = ("；" if chinese else "; ").join(why)

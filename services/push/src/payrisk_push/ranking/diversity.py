@@ -13,16 +13,21 @@ DIVERSITY = 0.25
 POOL = 3
 
 
-def diverse(scores: Floats, mixes: Floats32, rows: Ints, eligible: Ints, limit: int) -> Ints:
-    """Positions (into scores) of up to `limit` picks among `eligible`, best first; `mixes[rows[i]]` is the
-    unit-length topic mix of position i."""
-    if not len(eligible) or limit <= 0:
+def diverse(scores: Floats, mixes: Floats32, eligible: Ints | None, limit: int) -> Ints:
+    """Positions (into scores) of up to `limit` picks among `eligible` (None: all), best first; `mixes[i]` is
+    the unit-length topic mix of position i."""
+    available = len(scores) if eligible is None else len(eligible)
+    if not available or limit <= 0:
         return np.zeros(0, dtype=np.int64)
-    size = min(len(eligible), POOL * limit)
-    pool = eligible[np.argpartition(-scores[eligible], size - 1)[:size]] if size < len(eligible) else eligible
-    top = scores[pool].max()
-    gain = (1 - DIVERSITY) * (scores[pool] / top if top > 0 else np.zeros(len(pool)))
-    chosen = mixes[rows[pool]].astype(np.float64)
+    size = min(available, POOL * limit)
+    if eligible is None:
+        pool = np.argpartition(-scores, size - 1)[:size] if size < available else np.arange(available)
+    else:
+        pool = eligible[np.argpartition(-scores[eligible], size - 1)[:size]] if size < available else eligible
+    pooled = scores[pool]
+    top = pooled.max()
+    gain = (1 - DIVERSITY) * (pooled / top if top > 0 else np.zeros(len(pool)))
+    chosen = mixes[pool].astype(np.float64)
     likeness = DIVERSITY * (chosen @ chosen.T)
     nearest = np.zeros(len(pool))
     value = np.empty(len(pool))

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..mining.arrays import Ints
 from ..mining.environment import amount_band, time_band
 from ..mining.view import View
 from . import content
@@ -70,30 +71,38 @@ def rank(view: View, query: PushQuery, dismissed: set[str]) -> Ranked:
         time_band(query.epoch_seconds),
         amount_band(query.amount_minor) if query.amount_minor is not None else None,
     )
-    scores = score(view, candidates, interest, situation)
-    excluded = [view.merchant_row(m) for m in dismissed]
+    scores = score(candidates, interest, situation)
+    excluded = [r for r in (view.merchant_row(m) for m in dismissed) if r is not None]
     if anchor is not None:
         excluded.append(anchor)  # not the shop the terminal stands in
-    known = [r for r in excluded if r is not None]
-    eligible = np.flatnonzero(~np.isin(candidates.rows, known)) if known else np.arange(len(candidates))
-    chosen = diverse(scores.total, view.mixes, candidates.rows, eligible, query.limit)
+    chosen = diverse(scores.total, candidates.mixes, _eligible(candidates.rows, excluded), query.limit)
     totals = scores.total[chosen]
     best = float(totals[0]) if len(chosen) else 1.0
+    rows = candidates.rows[chosen]
     evidence = content.Evidence(
-        tag_counts=view.tag_counts[candidates.rows[chosen]],
+        tag_counts=view.tag_counts[rows],
         popularity=scores.popularity[chosen],
         average_popularity=1.0 / len(candidates),
         distance_km=scores.distance_km[chosen] if scores.distance_km is not None else None,
         personal=interest.personal,
     )
     explained = content.reasons(evidence, interest, query.chinese)
+    titles = view.titles[query.chinese]
     picks = []
-    for n, (row, why, total) in enumerate(
-        zip(candidates.rows[chosen].tolist(), explained, totals.tolist(), strict=True)
-    ):
-        object_id, name = view.merchant_ids[row], view.names[row]
-        title = content.title(name, object_id, query.chinese)
-        body = content.body(name, why, query.chinese) if n < CONTENTS else None
+    for n, (row, why, total) in enumerate(zip(rows.tolist(), explained, totals.tolist(), strict=True)):
+        object_id = view.merchant_ids[row]
+        body = content.body(view.names[row], why, query.chinese) if n < CONTENTS else None
         relative = total / best if best > 0 else 0.0
-        picks.append(Pick(object_id, title, relative, why, content.deep_link(object_id), body))
+        picks.append(Pick(object_id, titles[row], relative, why, content.deep_link(object_id), body))
     return Ranked(picks, cold_start=not interest.personal)
+
+
+def _eligible(rows: Ints, excluded: list[int]) -> Ints | None:
+    """Positions of the candidates not excluded (None: all of them)."""
+    if not excluded:
+        return None
+    if len(excluded) == 1:
+        eligible: Ints = np.flatnonzero(rows != excluded[0])
+    else:
+        eligible = np.flatnonzero(~np.isin(rows, excluded))
+    return eligible

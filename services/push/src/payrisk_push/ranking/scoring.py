@@ -15,7 +15,6 @@ import numpy as np
 from ..mining.arrays import Floats
 from ..mining.candidates import NEARBY_KM, Candidates, distances_km
 from ..mining.environment import AMOUNT_BANDS
-from ..mining.view import View
 from .interest import Interest
 
 # How much popularity in this environment stays in a personal score.
@@ -37,30 +36,27 @@ class Scores:
     distance_km: Floats | None
 
 
-def score(view: View, candidates: Candidates, interest: Interest, situation: Situation) -> Scores:
-    distance = None
-    band_bills = candidates.band_bills[situation.band].astype(np.float64)
+def score(candidates: Candidates, interest: Interest, situation: Situation) -> Scores:
+    distance = closer = None
     if situation.place is not None and candidates.centre_km is not None:
         distance = distances_km(candidates.latitude, candidates.longitude, situation.place)
         # The candidates were weighed for their cell's centre: re-weigh each for the exact place.
         closer = np.exp((candidates.centre_km - distance) / NEARBY_KM)
+        band_bills = candidates.band_bills[situation.band] * closer
     else:
-        closer = None
-    if closer is not None:
-        band_bills *= closer
+        band_bills = candidates.band_bills[situation.band].astype(np.float64)
     in_band = band_bills.sum()
     popularity = band_bills / in_band if in_band > 0 else np.full(len(candidates), 1 / len(candidates))
     if interest.personal:
-        relevance = candidates.shares @ interest.wanted.astype(np.float32)  # not the other way round
+        relevance = candidates.shares @ interest.wanted32  # not the other way round
         if closer is not None:
             relevance *= closer
         total = (1 - POPULARITY_SHARE) * relevance + POPULARITY_SHARE * popularity
     else:
         total = popularity.copy()
-    rows = candidates.rows
-    total *= view.band_lifts[situation.band][rows]
+    total *= candidates.band_lifts[situation.band]
     if situation.amount_band is not None:
-        total *= np.sqrt(view.amount_shares[rows, situation.amount_band] * len(AMOUNT_BANDS))
+        total *= candidates.amount_lifts[:, situation.amount_band]
     elif interest.amounts is not None:
-        total *= np.sqrt((view.amount_shares[rows] @ interest.amounts) * len(AMOUNT_BANDS))
+        total *= np.sqrt((candidates.amount_shares @ interest.amounts) * len(AMOUNT_BANDS))
     return Scores(total, popularity, distance)
