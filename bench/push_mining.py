@@ -35,6 +35,7 @@ from payrisk_ingest.synthetic import (
     registrations,
     to_arrow,
 )
+from payrisk_push import collector
 from payrisk_push.app import MIGRATIONS
 from payrisk_push.mining.miner import Miner
 from payrisk_push.mining.source import Page
@@ -108,6 +109,7 @@ async def in_process(count: int, topics: int) -> list[tuple[str, str]]:
         engine = create_db_engine(f"sqlite:///{Path(tmp) / 'push.db'}")
         migrate(engine, MIGRATIONS)
         miner = Miner(MiningState(engine), WireBills(bills), topics)
+        collector.settle()  # as the push process does once started
         run = await miner.mine()
         engine.dispose()
         saved = await asyncio.to_thread(lambda: Path(tmp, "push.db").stat().st_size)

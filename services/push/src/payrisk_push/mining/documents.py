@@ -24,10 +24,11 @@ class Documents:
         self.keys: list[DocumentKey] = []
         self._ids: dict[DocumentKey, int] = {}
         self.words: dict[str, int] = {}
-        self._columns: list[Ints] = []
-        self._counts: list[Floats] = []
-        # Known tags of each document, as columns of the per-tag tables.
-        self.tags: list[Ints] = []
+        # Each document's distinct words (as vocabulary columns, ascending) and how often each occurs, and its
+        # known tags (as columns of the per-tag tables): all documents' one after the other, so that a
+        # mini-batch's are gathered with a few array operations.
+        self._words = _Spans()
+        self._tags = _Spans()
         # The variational parameters each document had the last time it was seen (zeros: never).
         self.gamma = Rows(topics)
 
@@ -35,10 +36,9 @@ class Documents:
         return len(self.keys)
 
     def ids(self, keys: Sequence[DocumentKey]) -> Ints:
-        ids = self._ids
-        found = [ids.get(k, -1) for k in keys]
-        if -1 in found:
-            found = [i if i >= 0 else self._add(k) for i, k in zip(found, keys, strict=True)]
+        found = list(map(self._ids.get, keys))
+        if None in found:
+            found = [i if i is not None else self._add(k) for i, k in zip(found, keys, strict=True)]
         return np.array(found, dtype=np.int64)
 
     def _add(self, key: DocumentKey) -> int:
@@ -47,11 +47,13 @@ class Documents:
             return known
         description, tags, mcc = key
         words = self.words
-        columns = [words.setdefault(w, len(words)) for w in bill_tokens(description, tags, mcc)]
-        unique, counts = np.unique(np.array(columns, dtype=np.int64), return_counts=True)
-        self._columns.append(unique)
-        self._counts.append(counts.astype(np.float64))
-        self.tags.append(np.array(sorted({TAG_INDEX[t] for t in tags if t in TAG_INDEX}), dtype=np.int64))
+        occurrences: dict[int, int] = {}
+        for word in bill_tokens(description, tags, mcc):
+            column = words.setdefault(word, len(words))
+            occurrences[column] = occurrences.get(column, 0) + 1
+        columns = sorted(occurrences)
+        self._words.append(columns, [occurrences[c] for c in columns])
+        self._tags.append(_tag_columns(tags))
         self.keys.append(key)
         self._ids[key] = len(self.keys) - 1
         self.gamma.ensure(len(self.keys))
@@ -59,13 +61,8 @@ class Documents:
 
     def matrix(self, ids: Ints) -> sparse.csr_matrix:
         """Word counts of the documents, one row each."""
-        columns = [self._columns[i] for i in ids]
-        lengths = np.fromiter((len(c) for c in columns), dtype=np.int64, count=len(columns))
-        indptr = np.concatenate([[0], np.cumsum(lengths)])
-        return sparse.csr_matrix(
-            (np.concatenate([self._counts[i] for i in ids]), np.concatenate(columns), indptr),
-            shape=(len(ids), len(self.words)),
-        )
+        indptr, columns, counts = self._words.gather(ids)
+        return sparse.csr_matrix((counts, columns, indptr), shape=(len(ids), len(self.words)))
 
     def start(self, ids: Ints, fresh: Floats) -> Floats:
         """Where inference starts: each document's last parameters, or `fresh` ones for new documents."""
@@ -79,17 +76,15 @@ class Documents:
 
     def tag_pairs(self, ids: Ints) -> tuple[Ints, Ints]:
         """For documents ids[i]: (i, tag) for every known tag of each, as two arrays."""
-        tags = [self.tags[i] for i in ids]
-        lengths = np.fromiter((len(t) for t in tags), dtype=np.int64, count=len(tags))
-        owners = np.repeat(np.arange(len(ids)), lengths)
-        return owners, np.concatenate(tags) if tags else np.zeros(0, dtype=np.int64)
+        indptr, tags, _ = self._tags.gather(ids)
+        owners = np.repeat(np.arange(len(ids)), np.diff(indptr))
+        return owners, tags
 
     def state(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        lengths = np.array([len(c) for c in self._columns], dtype=np.int64)
         arrays = {
-            "doc_lengths": lengths,
-            "doc_columns": np.concatenate(self._columns) if self._columns else np.zeros(0, np.int64),
-            "doc_counts": np.concatenate(self._counts) if self._counts else np.zeros(0),
+            "doc_lengths": self._words.lengths.values.copy(),
+            "doc_columns": self._words.columns.values.copy(),
+            "doc_counts": self._words.weights.values.copy(),
             "doc_gamma": self.gamma.values,
         }
         meta = {"doc_keys": [[d, list(t), m] for d, t, m in self.keys], "words": list(self.words)}
@@ -99,15 +94,57 @@ class Documents:
     def from_state(cls, topics: int, arrays: dict[str, Any], meta: dict[str, Any]) -> Documents:
         documents = cls(topics)
         documents.words = {w: i for i, w in enumerate(meta["words"])}
-        bounds = np.concatenate([[0], np.cumsum(arrays["doc_lengths"])])
+        documents._words = _Spans.of(
+            np.asarray(arrays["doc_lengths"], dtype=np.int64),
+            np.asarray(arrays["doc_columns"], dtype=np.int64),
+            np.asarray(arrays["doc_counts"], dtype=np.float64),
+        )
         for i, (description, tags, mcc) in enumerate(meta["doc_keys"]):
             key = (description, tuple(tags), mcc)
             documents.keys.append(key)
             documents._ids[key] = i
-            documents._columns.append(arrays["doc_columns"][bounds[i] : bounds[i + 1]])
-            documents._counts.append(arrays["doc_counts"][bounds[i] : bounds[i + 1]])
-            documents.tags.append(
-                np.array(sorted({TAG_INDEX[t] for t in tags if t in TAG_INDEX}), dtype=np.int64)
-            )
+            documents._tags.append(_tag_columns(key[1]))
         documents.gamma = Rows.of(np.asarray(arrays["doc_gamma"], dtype=np.float64).reshape(-1, topics))
         return documents
+
+
+def _tag_columns(tags: tuple[str, ...]) -> list[int]:
+    return sorted({TAG_INDEX[t] for t in tags if t in TAG_INDEX})
+
+
+class _Spans:
+    """A variable-length row of columns and their weights per document, all rows in one growing array."""
+
+    def __init__(self) -> None:
+        self.columns = Rows(None, np.int64)
+        self.weights = Rows(None, np.float64)
+        self.starts = Rows(None, np.int64)
+        self.lengths = Rows(None, np.int64)
+
+    def append(self, columns: list[int], weights: list[int] | None = None) -> None:
+        """A row; its weights are 1 each when None."""
+        row, at = self.lengths.count, self.columns.count
+        self.starts.ensure(row + 1)
+        self.lengths.ensure(row + 1)
+        self.starts.values[row], self.lengths.values[row] = at, len(columns)
+        self.columns.ensure(at + len(columns))
+        self.weights.ensure(at + len(columns))
+        self.columns.values[at:] = columns
+        self.weights.values[at:] = 1 if weights is None else weights
+
+    def gather(self, rows: Ints) -> tuple[Ints, Ints, Floats]:
+        """(indptr, columns, weights) of the rows, one after the other, as a CSR matrix has them."""
+        lengths = self.lengths.values[rows]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        positions = np.repeat(self.starts.values[rows] - indptr[:-1], lengths) + np.arange(indptr[-1])
+        return indptr, self.columns.values[positions], self.weights.values[positions]
+
+    @classmethod
+    def of(cls, lengths: Ints, columns: Ints, weights: Floats) -> _Spans:
+        spans = cls()
+        starts = np.zeros(len(lengths), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        spans.lengths, spans.starts = Rows.of(lengths), Rows.of(starts)
+        spans.columns, spans.weights = Rows.of(columns), Rows.of(weights)
+        return spans

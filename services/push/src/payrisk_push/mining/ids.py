@@ -19,13 +19,17 @@ class Ids:
 
     def rows(self, values: Sequence[str]) -> Ints:
         """The row of each value, numbering the new ones."""
-        rows, known = self._rows, len(self.ids)
-        numbered = [rows.setdefault(v, len(rows)) for v in values]
-        if len(rows) > known:
-            self.ids.extend([""] * (len(rows) - known))
-            for value, row in zip(values, numbered, strict=True):
-                if row >= known:
-                    self.ids[row] = value
+        rows = self._rows
+        # Most values are known: looked up in one pass at C speed, and only the new ones numbered one by one.
+        numbered = list(map(rows.get, values))
+        if None in numbered:
+            for i, value in enumerate(values):
+                if numbered[i] is None:
+                    row = rows.get(value)
+                    if row is None:
+                        row = rows[value] = len(self.ids)
+                        self.ids.append(value)
+                    numbered[i] = row
         return np.array(numbered, dtype=np.int64)
 
     def row(self, value: str) -> int | None:

@@ -1,9 +1,9 @@
-"""Online variational Bayes for latent Dirichlet allocation (Hoffman, Blei and Bach, 2010), vectorised.
+"""Online variational Bayes for latent Dirichlet allocation (Hoffman, Blei and Bach, 2010).
 
 scikit-learn's LatentDirichletAllocation runs its E-step one document at a time in Python; bills are short and
-arrive by the million, so here each iteration updates every document of a mini-batch at once with sparse
-products. The vocabulary grows with the bills: a new word's column starts from the same random prior as the
-first ones. Documents seen before start from their last topic mix, so they settle in an iteration or two.
+arrive by the million, so here the E-step is compiled (lda_kernel), each document iterating on its own. The
+vocabulary grows with the bills: a new word's column starts from the same random prior as the first ones.
+Documents seen before start from their last topic mix, so they settle in an iteration or two.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import numpy as np
 from scipy import sparse
 from scipy.special import psi
 
-from .arrays import Floats, Ints
+from . import lda_kernel
+from .arrays import Floats
 
 
 @dataclass(frozen=True)
@@ -92,34 +93,17 @@ class OnlineLDA:
         beta = self._expected_beta()
         beta_t = np.ascontiguousarray(beta.T)
         gamma = start.copy() if start is not None else self.rng.gamma(100.0, 0.01, (documents, self.topics))
-        # Only documents still moving are iterated: most settle in a few rounds, a few take many.
-        active = np.arange(documents)
-        for _ in range(self.max_iterations):
-            part = counts[active]
-            rows = np.repeat(np.arange(len(active)), np.diff(part.indptr))
-            fresh = self._update(gamma[active], part, rows, beta_t[part.indices], beta_t)
-            change = np.abs(fresh - gamma[active]).mean(axis=1)
-            gamma[active] = fresh
-            active = active[change >= self.tolerance]
-            if not len(active):
-                break
+        gamma = np.ascontiguousarray(gamma, dtype=np.float64)
+        indptr, indices = counts.indptr.astype(np.int64), counts.indices.astype(np.int64)
+        data = counts.data.astype(np.float64)
+        # Each document iterates until it settles: most do in a round or two, a few take many.
+        lda_kernel.settle(
+            indptr, indices, data, beta_t, gamma, self.alpha, self.max_iterations, self.tolerance
+        )
         if weights is None:
             return gamma, None
-        rows = np.repeat(np.arange(documents), np.diff(counts.indptr))
-        theta = np.exp(psi(gamma) - psi(gamma.sum(axis=1, keepdims=True)))
-        norm = np.einsum("ij,ij->i", theta[rows], beta_t[counts.indices]) + 1e-100
-        weighted = sparse.csr_matrix(
-            (counts.data * weights[rows] / norm, counts.indices, counts.indptr), shape=counts.shape
+        statistics = lda_kernel.word_statistics(
+            indptr, indices, data, np.asarray(weights, dtype=np.float64), beta_t, gamma
         )
-        sstats: Floats = beta * np.asarray(weighted.T @ theta).T
+        sstats: Floats = beta * statistics.T
         return gamma, sstats
-
-    def _update(
-        self, gamma: Floats, counts: sparse.csr_matrix, rows: Ints, word_topics: Floats, beta_t: Floats
-    ) -> Floats:
-        """One fixed-point step of the documents' variational parameters."""
-        theta = np.exp(psi(gamma) - psi(gamma.sum(axis=1, keepdims=True)))
-        norm = np.einsum("ij,ij->i", theta[rows], word_topics) + 1e-100
-        scaled = sparse.csr_matrix((counts.data / norm, counts.indices, counts.indptr), shape=counts.shape)
-        fresh: Floats = self.alpha + theta * (scaled @ beta_t)
-        return fresh

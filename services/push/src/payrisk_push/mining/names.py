@@ -36,6 +36,10 @@ class MerchantTexts:
 
     def __init__(self) -> None:
         self.counts: dict[int, dict[int, int]] = {}
+        # Worked out once: each document's description split into Chinese and other words (documents never
+        # change), and each merchant's name with the texts it came from (the same texts give the same name).
+        self._splits: dict[int, tuple[list[str], list[str]]] = {}
+        self._named: dict[int, tuple[list[int], MerchantName]] = {}
 
     def observe(self, merchants: Ints, documents: Ints) -> None:
         pairs, counts = np.unique(merchants * _PAIR + documents, return_counts=True)
@@ -48,7 +52,14 @@ class MerchantTexts:
         """`descriptions[d]` is the description of document d."""
         texts = self.counts.get(merchant, {})
         top = sorted(texts, key=lambda d: -texts[d])[:TEXTS_CONSIDERED]
-        split = [split_languages(descriptions[d]) for d in top]
+        named = self._named.get(merchant)
+        if named is not None and named[0] == top:
+            return named[1]
+        splits = self._splits
+        for d in top:
+            if d not in splits:
+                splits[d] = split_languages(descriptions[d])
+        split = [splits[d] for d in top]
         zh_words = [zh for zh, _ in split]
         en_words = [en for _, en in split]
         zh_length = _name_length(zh_words)
@@ -58,11 +69,13 @@ class MerchantTexts:
             item = (" ".join(zh[zh_length:]), " ".join(en[en_length:]))
             if any(item) and item not in items:
                 items.append(item)
-        return MerchantName(
+        name = MerchantName(
             zh=" ".join(zh_words[0][:zh_length]) if zh_words else "",
             en=" ".join(en_words[0][:en_length]) if en_words else "",
             items=tuple(items[:ITEMS_KEPT]),
         )
+        self._named[merchant] = (top, name)
+        return name
 
     def pairs(self) -> tuple[Ints, Ints, Ints]:
         merchants, documents, counts = [], [], []
