@@ -14,7 +14,6 @@ import numpy as np
 from scipy import sparse
 from scipy.special import psi
 
-from . import lda_kernel
 from .arrays import Floats
 
 
@@ -88,6 +87,10 @@ class OnlineLDA:
     def _e_step(
         self, counts: sparse.csr_matrix, start: Floats | None, weights: Floats | None
     ) -> tuple[Floats, Floats | None]:
+        # Compiled code (numba, and LLVM under it: a hundred megabytes) is loaded by a process that mines,
+        # not by one that only answers requests.
+        from . import lda_kernel
+
         self.grow(counts.shape[1])
         documents = counts.shape[0]
         beta = self._expected_beta()
