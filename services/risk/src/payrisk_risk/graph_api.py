@@ -133,6 +133,9 @@ class GraphApi:
         self, request: risk_pb2.BuildScenarioKnowledgeBaseRequest
     ) -> risk_pb2.BuildScenarioKnowledgeBaseResponse:
         requests = _source_requests(request)
+        # One build at a time, and no queue: a build takes seconds to minutes and the caller may be gone.
+        if self._build_lock.locked():
+            raise FailedPrecondition("the knowledge base is being built; try again when that build is done")
         async with self._build_lock:
             records = None
             if not requests or any(r.label_scenario for r in requests):
