@@ -55,11 +55,7 @@ async def start(settings: PushSettings) -> PushApp:
     migrate(engine, MIGRATIONS)
     channel = open_channel(settings.ingest_address, settings.tls()) if settings.ingest_address else None
     terminals = IngestTerminals(ingest_pb2_grpc.IngestServiceStub(channel)) if channel is not None else None
-    source = (
-        IngestBills(ingest_pb2_grpc.IngestServiceStub(channel), settings.mining_page_size)
-        if channel is not None
-        else None
-    )
+    source = IngestBills(channel, settings.mining_page_size) if channel is not None else None
     # Loading a big saved model takes a moment: not on the event loop.
     miner = await asyncio.to_thread(
         Miner, MiningState(engine), source, settings.topics, settings.mining_save_every

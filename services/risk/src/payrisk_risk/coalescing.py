@@ -4,9 +4,10 @@ A batch costs little more than a single transaction (much of the work is a fixed
 callers that arrive while a group is being decided are gathered into the next one. Nobody waits for a
 timer: a group is whatever is waiting when the previous one has been featurized.
 
-A group's features are built on the event loop (in order: they update the state); its decisions are made in
-the scorer's thread (Scorer.decide_beside) while the next group's features are built. Both steps are
-compiled code that releases the GIL; at most one group is being decided while the next is featurized.
+A group's features are built on the event loop (in order: they update the state). A big group's decisions
+are made in the scorer's thread (Scorer.decide_beside) while the next group's features are built: both
+steps are compiled code that releases the GIL; at most one group is being decided while the next is
+featurized. A small group is decided on the loop at once: handing it over costs more than it saves.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import asyncio
 import contextlib
 
 from .features import Columns
-from .scoring import Featured, Scored, Scorer
+from .scoring import BESIDE_FROM_ROWS, Featured, Scored, Scorer
 
 Waiting = tuple[Columns, asyncio.Future[Scored]]
 
@@ -71,6 +72,9 @@ class Coalescer:
         """Features now; decisions in the scorer's thread."""
         try:
             featured = self._scorer.featurize(Columns.concat([cols for cols, _ in group]))
+            if len(featured.features) < BESIDE_FROM_ROWS:
+                _answer(group, self._scorer.decide(featured))
+                return
         except Exception as error:
             _fail(group, error)
             return
@@ -84,11 +88,15 @@ class Coalescer:
         except Exception as error:
             _fail(group, error)
             return
-        start = 0
-        for cols, future in group:
-            if not future.done():
-                future.set_result(scored.rows(start, start + len(cols)))
-            start += len(cols)
+        _answer(group, scored)
+
+
+def _answer(group: list[Waiting], scored: Scored) -> None:
+    start = 0
+    for cols, future in group:
+        if not future.done():
+            future.set_result(scored.rows(start, start + len(cols)))
+        start += len(cols)
 
 
 def _fail(group: list[Waiting], error: Exception) -> None:

@@ -94,7 +94,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
                     response = risk_pb2.StreamScoresResponse(batch_id=request.batch_id, rejected=rejected)
                     featured = self._scorer.featurize(cols)
                     respond = partial(self._respond, response=response)
-                    await ahead.put(asyncio.ensure_future(self._scorer.decide_beside(featured, respond)))
+                    await ahead.put(asyncio.ensure_future(self._scorer.decide_then(featured, respond)))
             except Exception as error:  # raised in order, after the batches before it are answered
                 await ahead.put(error)
                 return

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from . import persist
-from .bills import bill_batch
+from .bills import export_page
 from .model import PushModel
 from .source import BillSource, Page
 from .state import MiningState
@@ -57,9 +57,9 @@ class Miner:
             started = time.perf_counter()
             mined = unsaved = 0
             async for page in _ahead(self._source.pages(self.cursor), PREFETCH_PAGES):
-                await asyncio.to_thread(self._learn, page)
-                mined += len(page.bills)
-                unsaved += len(page.bills)
+                records = await asyncio.to_thread(self._learn, page)
+                mined += records
+                unsaved += records
                 if unsaved >= self._save_every:
                     await self._publish()
                     unsaved = 0
@@ -67,9 +67,12 @@ class Miner:
                 await self._publish()
             return MiningRun(mined, time.perf_counter() - started)
 
-    def _learn(self, page: Page) -> None:
-        self._model.learn(bill_batch(page.bills))
-        self.cursor = page.cursor
+    def _learn(self, page: Page) -> int:
+        """Learns a page's bills; how many records it had."""
+        read = export_page(page.data)
+        self._model.learn(read.bills)
+        self.cursor = read.cursor
+        return read.records
 
     async def _publish(self) -> None:
         cursor, data = await asyncio.to_thread(lambda: (self.cursor, persist.dump(self._model)))

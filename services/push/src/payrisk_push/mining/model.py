@@ -71,16 +71,17 @@ class PushModel:
         if not len(batch):
             return
         t = self.tables
-        merchant = self.merchants.rows(batch.merchants)
-        payer = self.payers.rows(batch.payers)
-        device = self.devices.rows(batch.devices)
-        mcc = self.mccs.rows(batch.mccs)
+        # Each distinct value looked up once, then spread to its bills.
+        merchant = self.merchants.rows(batch.merchants.values)[batch.merchants.codes]
+        payer = self.payers.rows(batch.payers.values)[batch.payers.codes]
+        device = self.devices.rows(batch.devices.values)[batch.devices.codes]
+        mcc = self.mccs.rows(batch.mccs.values)[batch.mccs.codes]
         self._grow("merchant_", len(self.merchants))
         self._grow("payer_", len(self.payers))
         self._grow("device_", len(self.devices))
         self._grow("mcc_", len(self.mccs))
 
-        documents = self.documents.ids(batch.documents)
+        documents = self.documents.ids(batch.documents.values)[batch.documents.codes]
         mixes = self._topic_mixes(documents)
         unique, inverse, counts = np.unique(documents, return_inverse=True, return_counts=True)
         document_mixes = np.column_stack(
