@@ -1,24 +1,28 @@
 """Soak: ingest at a steady rate for a long time; throughput, batch latency and the server's memory, start to end.
 
-Scoring is on when a risk service is given (`--risk host:port`), off otherwise. Flat memory is the target.
+Ingest scores every batch through a risk service of its own (started here with a freshly trained default model),
+unless `--risk host:port` names another or `--no-scoring` turns scoring off. Flat memory is the target.
 
-    python bench/soak.py [--minutes 10] [--rate 5000] [--batch 500] [--risk 127.0.0.1:50052]
+    python bench/soak.py [--minutes 10] [--rate 5000] [--batch 500] [--risk host:port | --no-scoring]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import numpy as np
 from _harness import report
+from _risk import INGEST, QUIET, risk_stack
 from ingest_throughput import METHOD
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2
-from payrisk_runtime.local import LocalStack, ServiceSpec
+from payrisk_runtime.local import LocalService, LocalStack
 
 
 def batch(number: int, size: int, now: int) -> bytes:
@@ -34,60 +38,86 @@ def batch(number: int, size: int, now: int) -> bytes:
     return request.SerializeToString()
 
 
+@contextlib.contextmanager
+def services(scoring: bool, risk_address: str) -> Iterator[tuple[LocalService, LocalService | None]]:
+    """Ingest, and the risk service it scores through when it is ours."""
+    if not scoring or risk_address:
+        with contextlib.ExitStack() as stack:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="payrisk-bench-soak-"))
+            local = LocalStack(Path(tmp), dict(QUIET))
+            stack.callback(local.stop_all)
+            env = {"PAYRISK_INGEST_RISK_ADDRESS": risk_address} if scoring else {}
+            ingest = local.start(INGEST, env)
+            local.wait_serving(ingest)
+            yield ingest, None
+        return
+    with risk_stack() as (local, risk):
+        ingest = local.start(INGEST, {"PAYRISK_INGEST_RISK_ADDRESS": risk.address})
+        local.wait_serving(ingest)
+        yield ingest, risk
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--rate", type=int, default=5000, help="transactions per second")
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--risk", default="", help="address of a risk service to score through")
+    parser.add_argument("--risk", default="", help="address of a running risk service to score through")
+    parser.add_argument("--no-scoring", action="store_true", help="ingest without scoring")
     args = parser.parse_args()
-    env = {"PAYRISK_INGEST_RISK_ADDRESS": args.risk} if args.risk else {}
-    with tempfile.TemporaryDirectory() as tmp:
-        stack = LocalStack(Path(tmp), {"PAYRISK_INGEST_LOG_LEVEL": "WARNING"})
-        ingest = stack.start(ServiceSpec("ingest", "payrisk_ingest", 0), env)
-        try:
-            stack.wait_serving(ingest)
-            interval = args.batch / args.rate
-            total = int(args.minutes * 60 / interval)
-            now = int(time.time())
-            sent_at: list[float] = []
-            latencies: list[float] = []
-            memory = [ingest.rss_mib()]
+    scoring = not args.no_scoring
+    with services(scoring, args.risk) as (ingest, risk):
+        interval = args.batch / args.rate
+        total = int(args.minutes * 60 / interval)
+        now = int(time.time())
+        sent_at: list[float] = []
+        latencies: list[float] = []
+        memory = [ingest.rss_mib()]
+        risk_memory = [risk.rss_mib()] if risk else []
 
-            def paced():
-                start = time.perf_counter()
-                for n in range(total):
-                    delay = start + n * interval - time.perf_counter()
-                    if delay > 0:
-                        time.sleep(delay)
-                    data = batch(n, args.batch, now)
-                    sent_at.append(time.perf_counter())
-                    yield data
+        def paced() -> Iterator[bytes]:
+            start = time.perf_counter()
+            for n in range(total):
+                delay = start + n * interval - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                data = batch(n, args.batch, now)
+                sent_at.append(time.perf_counter())
+                yield data
 
-            started = time.perf_counter()
-            with grpc.insecure_channel(ingest.address) as channel:
-                call = channel.stream_stream(
-                    METHOD, lambda b: b, ingest_pb2.IngestTransactionsResponse.FromString
-                )
-                accepted = 0
-                for n, response in enumerate(call(paced())):
-                    accepted += response.accepted
-                    latencies.append(time.perf_counter() - sent_at[n])
-                    if n % max(1, total // 10) == 0:
-                        memory.append(ingest.rss_mib())
-            elapsed = time.perf_counter() - started
-            memory.append(ingest.rss_mib())
-        finally:
-            stack.stop_all()
+        started = time.perf_counter()
+        accepted = decided = 0
+        with grpc.insecure_channel(ingest.address) as channel:
+            call = channel.stream_stream(
+                METHOD, lambda b: b, ingest_pb2.IngestTransactionsResponse.FromString
+            )
+            for n, response in enumerate(call(paced())):
+                accepted += response.accepted
+                decided += len(response.decisions)
+                latencies.append(time.perf_counter() - sent_at[n])
+                if n % max(1, total // 10) == 0:
+                    memory.append(ingest.rss_mib())
+                    if risk:
+                        risk_memory.append(risk.rss_mib())
+        elapsed = time.perf_counter() - started
+        memory.append(ingest.rss_mib())
+        if risk:
+            risk_memory.append(risk.rss_mib())
     p50, p99 = np.percentile(latencies, [50, 99]) * 1000
+    rows = [
+        ("held", f"{accepted / elapsed:,.0f} tx/s ({accepted:,} accepted, {decided:,} decided)"),
+        ("batch latency", f"p50 {p50:.1f} ms   p99 {p99:.1f} ms"),
+        ("ingest RSS", " -> ".join(f"{m:.0f}" for m in memory) + " MiB"),
+    ]
+    if risk_memory:
+        rows.append(("risk RSS", " -> ".join(f"{m:.0f}" for m in risk_memory) + " MiB"))
     report(
-        f"soak: {args.minutes:g} min at {args.rate:,} tx/s in batches of {args.batch} (scoring {'on' if args.risk else 'off'})",
-        [
-            ("held", f"{accepted / elapsed:,.0f} tx/s ({accepted:,} accepted)"),
-            ("batch latency", f"p50 {p50:.1f} ms   p99 {p99:.1f} ms"),
-            ("server RSS", " -> ".join(f"{m:.0f}" for m in memory) + " MiB"),
-        ],
+        f"soak: {args.minutes:g} min at {args.rate:,} tx/s in batches of {args.batch} "
+        f"(scoring {'on' if scoring else 'off'})",
+        rows,
     )
+    if scoring and decided != accepted:
+        raise SystemExit(f"{accepted:,} accepted but {decided:,} decided")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ filter or sum on: every extra column costs on the ingestion hot path.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import BigInteger, Column, Float, Index, Integer, LargeBinary, SmallInteger, Table, text
 from sqlmodel import Field, SQLModel
 
@@ -34,6 +36,32 @@ class DeviceRow(SQLModel, table=True):
     payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     # Highest offline-bill sequence accepted so far.
     last_sequence: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+
+
+class StoredTransaction(Protocol):
+    """What reads of stored transactions give: a TransactionRow, or the database's own row for its columns
+    (a page of thousands is not worth a validated model object per row)."""
+
+    @property
+    def seq(self) -> int | None: ...
+    @property
+    def transaction_id(self) -> str: ...
+    @property
+    def payload(self) -> bytes: ...
+    @property
+    def ingested_at_us(self) -> int: ...
+    @property
+    def settlement_status(self) -> int: ...
+    @property
+    def scoring_state(self) -> int: ...
+    @property
+    def decision(self) -> bytes | None: ...
+    @property
+    def label(self) -> int: ...
+    @property
+    def label_scenario(self) -> str | None: ...
+    @property
+    def bill_id(self) -> str | None: ...
 
 
 class TransactionRow(SQLModel, table=True):

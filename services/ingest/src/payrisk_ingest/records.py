@@ -7,15 +7,15 @@ from payrisk.ingest.v1 import ingest_pb2
 from payrisk.ledger.v1 import ledger_pb2
 
 from .anchoring.content import anchored_content
-from .models import DeviceEventRow, OfflineBillRow, TransactionRow
+from .models import DeviceEventRow, OfflineBillRow, StoredTransaction
 
 
-def transaction_from_row(row: TransactionRow) -> common_pb2.Transaction:
+def transaction_from_row(row: StoredTransaction) -> common_pb2.Transaction:
     return common_pb2.Transaction.FromString(row.payload)
 
 
 def record_from_row(
-    row: TransactionRow, receipt: ledger_pb2.Receipt | None = None
+    row: StoredTransaction, receipt: ledger_pb2.Receipt | None = None
 ) -> ingest_pb2.TransactionRecord:
     record = ingest_pb2.TransactionRecord(
         transaction=transaction_from_row(row),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from payrisk.common.v1 import common_pb2
 from payrisk.ingest.v1 import ingest_pb2
 from sqlalchemy import ColumnElement, Engine, and_, select, update
 
-from ..models import TRANSACTIONS, TransactionRow
+from ..models import TRANSACTIONS, StoredTransaction
 from ._sql import chunks, in_clause, placeholder, values_clause
 
 INSERT_COLUMNS = (
@@ -136,12 +137,12 @@ class TransactionStore:
         with self.write_lock, self._engine.begin() as conn:
             conn.exec_driver_sql(sql, rows)
 
-    def get(self, transaction_id: str) -> TransactionRow | None:
+    def get(self, transaction_id: str) -> StoredTransaction | None:
         with self._engine.connect() as conn:
             row = conn.execute(
                 select(TRANSACTIONS).where(TRANSACTIONS.c.transaction_id == transaction_id)
             ).first()
-        return TransactionRow.model_validate(row._mapping) if row else None
+        return cast(StoredTransaction | None, row)
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         with self._engine.connect() as conn:
@@ -176,7 +177,7 @@ class TransactionStore:
 
     def page(
         self, filters: TransactionFilter, after_seq: int, limit: int, *, newest_first: bool = False
-    ) -> list[TransactionRow]:
+    ) -> list[StoredTransaction]:
         """Rows that match the filters, in ingestion order after `after_seq`, or newest first before it
         (`after_seq` 0: from the newest)."""
         seq = TRANSACTIONS.c.seq
@@ -187,9 +188,9 @@ class TransactionStore:
             query = select(TRANSACTIONS).where(and_(seq > after_seq, *filters.clauses())).order_by(seq)
         with self._engine.connect() as conn:
             rows = conn.execute(query.limit(limit)).all()
-        return [TransactionRow.model_validate(r._mapping) for r in rows]
+        return cast(list[StoredTransaction], rows)
 
-    def unscored(self, limit: int, ingested_before_us: int) -> list[TransactionRow]:
+    def unscored(self, limit: int, ingested_before_us: int) -> list[StoredTransaction]:
         """Transactions left unscored, except those whose ingestion may still be waiting for risk."""
         waiting = TransactionFilter(
             scoring_state=ingest_pb2.SCORING_STATE_UNSCORED, ingested_before_us=ingested_before_us
