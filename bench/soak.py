@@ -41,20 +41,22 @@ def batch(number: int, size: int, now: int) -> bytes:
 @contextlib.contextmanager
 def services(scoring: bool, risk_address: str) -> Iterator[tuple[LocalService, LocalService | None]]:
     """Ingest, and the risk service it scores through when it is ours."""
-    if not scoring or risk_address:
-        with contextlib.ExitStack() as stack:
-            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="payrisk-bench-soak-"))
-            local = LocalStack(Path(tmp), dict(QUIET))
-            stack.callback(local.stop_all)
-            env = {"PAYRISK_INGEST_RISK_ADDRESS": risk_address} if scoring else {}
-            ingest = local.start(INGEST, env)
-            local.wait_serving(ingest)
-            yield ingest, None
+    if scoring and not risk_address:
+        with risk_stack() as (local, risk):
+            yield _ingest(local, {"PAYRISK_INGEST_RISK_ADDRESS": risk.address}), risk
         return
-    with risk_stack() as (local, risk):
-        ingest = local.start(INGEST, {"PAYRISK_INGEST_RISK_ADDRESS": risk.address})
-        local.wait_serving(ingest)
-        yield ingest, risk
+    with tempfile.TemporaryDirectory(prefix="payrisk-bench-soak-") as tmp:
+        local = LocalStack(Path(tmp), dict(QUIET))
+        try:
+            yield _ingest(local, {"PAYRISK_INGEST_RISK_ADDRESS": risk_address} if scoring else {}), None
+        finally:
+            local.stop_all()
+
+
+def _ingest(local: LocalStack, env: dict[str, str]) -> LocalService:
+    ingest = local.start(INGEST, env)
+    local.wait_serving(ingest)
+    return ingest
 
 
 def main() -> None:

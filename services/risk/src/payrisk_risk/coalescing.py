@@ -5,9 +5,9 @@ callers that arrive while a group is being decided are gathered into the next on
 timer: a group is whatever is waiting when the previous one has been featurized.
 
 A group's features are built on the event loop (in order: they update the state). A big group's decisions
-are made in the scorer's thread (Scorer.decide_beside) while the next group's features are built: both
+are made in the scorer's thread while the next group's features are built (Scorer.decide_then): both
 steps are compiled code that releases the GIL; at most one group is being decided while the next is
-featurized. A small group is decided on the loop at once: handing it over costs more than it saves.
+featurized.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 
 from .features import Columns
-from .scoring import BESIDE_FROM_ROWS, Featured, Scored, Scorer
+from .scoring import Featured, Scored, Scorer
 
 Waiting = tuple[Columns, asyncio.Future[Scored]]
 
@@ -69,12 +69,9 @@ class Coalescer:
                 await asyncio.sleep(0)
 
     def _start(self, group: list[Waiting]) -> None:
-        """Features now; decisions in the scorer's thread."""
+        """Features now; decisions next (see Scorer.decide_then)."""
         try:
             featured = self._scorer.featurize(Columns.concat([cols for cols, _ in group]))
-            if len(featured.features) < BESIDE_FROM_ROWS:
-                _answer(group, self._scorer.decide(featured))
-                return
         except Exception as error:
             _fail(group, error)
             return
@@ -84,19 +81,15 @@ class Coalescer:
 
     async def _finish(self, group: list[Waiting], featured: Featured) -> None:
         try:
-            scored = await self._scorer.decide_beside(featured, lambda scored: scored)
+            scored = await self._scorer.decide_then(featured, lambda scored: scored)
         except Exception as error:
             _fail(group, error)
             return
-        _answer(group, scored)
-
-
-def _answer(group: list[Waiting], scored: Scored) -> None:
-    start = 0
-    for cols, future in group:
-        if not future.done():
-            future.set_result(scored.rows(start, start + len(cols)))
-        start += len(cols)
+        start = 0
+        for cols, future in group:
+            if not future.done():
+                future.set_result(scored.rows(start, start + len(cols)))
+            start += len(cols)
 
 
 def _fail(group: list[Waiting], error: Exception) -> None:

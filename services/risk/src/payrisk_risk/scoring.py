@@ -32,7 +32,7 @@ from .model.serving import ServingModel
 APPROVE, REVIEW, DECLINE = common_pb2.OUTCOME_APPROVE, common_pb2.OUTCOME_REVIEW, common_pb2.OUTCOME_DECLINE
 T = TypeVar("T")
 # Batches of fewer rows are decided on the caller's thread.
-BESIDE_FROM_ROWS = 256
+_BESIDE_FROM_ROWS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +160,7 @@ class Scorer:
     async def decide_then(self, batch: Featured, then: Callable[[Scored], T]) -> T:
         """Step two and `then`: beside the loop for a big batch, at once for a small one (handing it over
         would cost more than it saves)."""
-        if len(batch.features) < BESIDE_FROM_ROWS:
+        if len(batch.features) < _BESIDE_FROM_ROWS:
             return then(self.decide(batch))
         return await self.decide_beside(batch, then)
 

@@ -211,6 +211,45 @@ def _int64_at(buf: Any, pos: Any, end: Any, field: Any) -> tuple[Any, Any, Any]:
     return found, value, 0
 
 
+@numba.njit(inline="always")
+def _read_point(
+    buf: Any, pos: Any, end: Any, scratch: Any, latitude: Any, longitude: Any, r: Any
+) -> Any:  # pragma: no cover - compiled
+    """Reads the point of the Location message at [pos, end) into latitude[r] and longitude[r]; 0, or _ERROR
+    when the bytes are not well formed."""
+    while pos < end:
+        tag, pos = _varint(buf, pos, end)
+        if pos == _ERROR:
+            return _ERROR
+        wire = np.int64(tag & _U(7))
+        if np.int64(tag >> _U(3)) != POINT or wire != LEN:
+            pos = _skip(buf, pos, end, wire)
+            if pos == _ERROR:
+                return _ERROR
+            continue
+        point, point_end = _length(buf, pos, end)
+        if point == _ERROR:
+            return _ERROR
+        pos = point_end
+        while point < point_end:
+            tag, point = _varint(buf, point, point_end)
+            if point == _ERROR:
+                return _ERROR
+            n, w = np.int64(tag >> _U(3)), np.int64(tag & _U(7))
+            if w == FIXED64 and n in (LATITUDE, LONGITUDE) and point + 8 <= point_end:
+                value = _double(buf, point, scratch)
+                if n == LATITUDE:
+                    latitude[r] = value
+                else:
+                    longitude[r] = value
+                point += 8
+            else:
+                point = _skip(buf, point, point_end, w)
+                if point == _ERROR:
+                    return _ERROR
+    return 0
+
+
 @numba.njit(nogil=True, cache=True)
 def _read(buf: Any, text_numbers: Any) -> Any:  # pragma: no cover - compiled
     size = len(buf)
@@ -318,37 +357,8 @@ def _read(buf: Any, text_numbers: Any) -> Any:  # pragma: no cover - compiled
                         return failed
                     if found:
                         seconds[r] = value
-                else:  # LOCATION: only its point is read
-                    while sub < sub_end:
-                        tag, sub = _varint(buf, sub, sub_end)
-                        if sub == _ERROR:
-                            return failed
-                        wire = np.int64(tag & _U(7))
-                        if np.int64(tag >> _U(3)) != POINT or wire != LEN:
-                            sub = _skip(buf, sub, sub_end, wire)
-                            if sub == _ERROR:
-                                return failed
-                            continue
-                        point, point_end = _length(buf, sub, sub_end)
-                        if point == _ERROR:
-                            return failed
-                        sub = point_end
-                        while point < point_end:
-                            tag, point = _varint(buf, point, point_end)
-                            if point == _ERROR:
-                                return failed
-                            n, w = np.int64(tag >> _U(3)), np.int64(tag & _U(7))
-                            if w == FIXED64 and n in (LATITUDE, LONGITUDE) and point + 8 <= point_end:
-                                value = _double(buf, point, scratch)
-                                if n == LATITUDE:
-                                    latitude[r] = value
-                                else:
-                                    longitude[r] = value
-                                point += 8
-                            else:
-                                point = _skip(buf, point, point_end, w)
-                                if point == _ERROR:
-                                    return failed
+                elif _read_point(buf, sub, sub_end, scratch, latitude, longitude, r) != 0:  # LOCATION
+                    return failed
         tag_starts[r + 1] = tags
     return 0, spans, tag_starts, tag_spans[:tags].copy(), seconds, latitude, longitude, minor, cursor
 
