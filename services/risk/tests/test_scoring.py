@@ -185,7 +185,7 @@ from payrisk_risk.features import hashing, ids, kernel, keys, wire
 from payrisk_risk.model import explain
 from payrisk_risk.settings import RiskSettings
 
-kernels = [wire._spans, wire._parse, hashing.hash_spans, hashing.hash_pairs, ids._gather, keys._find,
+kernels = [wire._spans, wire._parse, wire._last_field, hashing.hash_spans, hashing.hash_pairs, ids._gather, keys._find,
            keys._assign, keys._remove, kernel._ring_observe, encoding._encode, explain._top]
 assert not any(k.signatures for k in kernels)
 build_lifecycle(RiskSettings(data_dir=DATA, bootstrap_model=False))
@@ -196,3 +196,41 @@ print([k.__name__ for k in kernels if not k.signatures])
         capture_output=True, text=True, timeout=240, check=True,
     )  # fmt: skip
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def _raw_transaction(tx_bytes: bytes, field: int) -> bytes:
+    """A request holding one transaction as field `field`, from the transaction's raw bytes."""
+    assert len(tx_bytes) < 128
+    return bytes([(field << 3) | 2, len(tx_bytes)]) + tx_bytes
+
+
+async def test_requests_whose_bytes_are_not_a_message_are_invalid_not_internal(risk_app):
+    # A description cut off in the middle of a character: protobuf refuses the whole request.
+    bad = transaction(1).SerializeToString() + bytes([(15 << 3) | 2, 4]) + b"caf\xc3"
+    method = "/payrisk.risk.v1.RiskService/"
+    plain = {"request_serializer": lambda b: b, "response_deserializer": lambda b: b}
+    async with grpc.aio.insecure_channel(risk_app.address) as channel:
+        score = channel.unary_unary(method + "ScoreTransactions", **plain)
+        stream = channel.stream_stream(method + "StreamScores", **plain)
+        with pytest.raises(grpc.aio.AioRpcError) as unary:
+            await score(_raw_transaction(bad, 1))
+        with pytest.raises(grpc.aio.AioRpcError) as streamed:
+            await stream(iter([_raw_transaction(bad, 2)])).read()
+    assert unary.value.code() == streamed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in field_violations(unary.value)] == ["request"]
+
+
+async def test_a_transaction_sent_as_protobuf_merges_it_is_scored_as_protobuf_reads_it(risk_app):
+    # The amount sent twice, the second time with only its minor units: protobuf merges the two.
+    tx = transaction(1, amount=1200).SerializeToString() + bytes([(7 << 3) | 2, 3, 0x10, 0xE8, 0x07])
+    async with grpc.aio.insecure_channel(risk_app.address) as channel:
+        raw = channel.unary_unary(
+            "/payrisk.risk.v1.RiskService/ScoreTransactions",
+            request_serializer=lambda b: b,
+            response_deserializer=risk_pb2.ScoreTransactionsResponse.FromString,
+        )
+        response = await raw(_raw_transaction(tx, 1))
+    assert [d.transaction_id for d in response.decisions] == ["tx-1"]
+    assert not response.rejected
+    merged = common_pb2.Transaction.FromString(tx)
+    assert (merged.amount.currency_code, merged.amount.minor_units) == ("CNY", 1000)

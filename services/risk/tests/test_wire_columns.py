@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+from google.protobuf.message import DecodeError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from payrisk.common.v1 import common_pb2
@@ -15,6 +16,7 @@ from payrisk_risk import validation
 from payrisk_risk.features import columns_from_transactions, hashing, wire
 from payrisk_risk.features.columns import extract
 from payrisk_risk.features.ids import Ids
+from payrisk_risk.wire_requests import WireRequest
 from risk_factories import NOW, transaction
 
 NUMERIC = (
@@ -210,3 +212,78 @@ def test_an_id_column_reads_like_a_list_of_strings():
     assert Ids.concat([column, column[1:2]]).tolist() == ["a", "", "上海", "b", ""]
     assert column.present().tolist() == [True, False, True, True]
     assert column == ["a", "", "上海", "b"]
+
+
+def _field(number: int, wire_type: int, payload: bytes = b"") -> bytes:
+    """One field as raw bytes: its tag, then (for wire type LEN) its length and payload."""
+    out, tag = bytearray(), (number << 3) | wire_type
+    while True:
+        out.append((tag & 0x7F) | (0x80 if tag > 0x7F else 0))
+        tag >>= 7
+        if not tag:
+            break
+    if wire_type == 2:
+        out.append(len(payload))
+        out += payload
+    return bytes(out)
+
+
+def _request_of(tx_bytes: bytes) -> bytes:
+    return _field(1, 2, tx_bytes)
+
+
+BAD_UTF8 = b"caf\xc3"  # cut off in the middle of a character
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        _field(15, 2, BAD_UTF8),  # description
+        _field(13, 2, b"\xed\xa0\x80"),  # ip address: a surrogate
+        _field(14, 2, b"\xc0\xaf"),  # a business tag: an overlong form
+        _field(12, 2, _field(2, 2, BAD_UTF8)),  # location's city
+        _field(7, 2, _field(1, 2, b"\xff")) + _field(7, 2, _field(1, 2, b"CNY")),  # an earlier currency
+        _field(1, 2, b"\xf4\x90\x80\x80") + _field(1, 2, b"tx-1"),  # an earlier id, past U+10FFFF
+        bytes([0x00, 0x01]),  # field number 0
+        bytes([0xF8, 0xFF, 0xFF, 0xFF, 0x1F, 0x00]),  # a field number past 2**29 - 1
+    ],
+)
+def test_bytes_protobuf_refuses_are_not_read_either(extra):
+    data = _request_of(transaction(1).SerializeToString() + extra)
+    with pytest.raises(DecodeError):
+        risk_pb2.ScoreTransactionsRequest.FromString(data)
+    assert wire.parse(data, 1, time.time()) is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.binary(max_size=12) | st.text(max_size=6).map(str.encode))
+def test_utf8_is_judged_as_python_judges_it(text):
+    try:
+        text.decode()
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    buf = np.frombuffer(b"." + text + b".", dtype=np.uint8)
+    assert wire._utf8(buf, 1, 1 + len(text)) == valid
+
+
+def test_a_message_field_sent_twice_is_read_merged_as_protobuf_merges_it():
+    # The second fee has no currency and no amount: protobuf merges it into the first, which it leaves as
+    # it was; read naively, the fee would be gone.
+    data = _request_of(transaction(1, fee=25).SerializeToString() + _field(8, 2))
+    request = WireRequest(data, risk_pb2.ScoreTransactionsRequest)
+    parsed = wire.parse(data, 1, time.time())
+    assert parsed is not None
+    assert not parsed.plainly_valid[0]
+    cols, rejected = validation.screen(request, 10)
+    assert not rejected
+    assert cols.fee_minor.tolist() == [25]
+
+
+def test_a_top_level_text_is_read_from_the_bytes_and_the_last_one_wins():
+    data = _field(1, 2, b"first") + _field(2, 2, transaction(1).SerializeToString()) + _field(1, 2, b"last")
+    request = WireRequest(data, risk_pb2.StreamScoresRequest)
+    assert request.text_field("batch_id") == "last" == risk_pb2.StreamScoresRequest.FromString(data).batch_id
+    assert WireRequest(_field(2, 2), risk_pb2.StreamScoresRequest).text_field("batch_id") == ""
+    with pytest.raises(DecodeError):
+        WireRequest(_field(1, 2, BAD_UTF8), risk_pb2.StreamScoresRequest).text_field("batch_id")

@@ -39,8 +39,10 @@ if TYPE_CHECKING:
         Unavailable,
         field_violations,
     )
+    from ._handlers import rewrap
     from ._logging import configure_logging, redact
     from ._main import run_service
+    from ._memory import settle_long_lived
     from ._metrics import serve_metrics
     from ._server import GrpcServer, Registration, record_endpoint, serve_until_signalled
     from ._settings import ServiceSettings
@@ -70,6 +72,7 @@ _HOMES = {
     "Registration": "._server",
     "ResourceExhausted": "._errors",
     "ServiceSettings": "._settings",
+    "settle_long_lived": "._memory",
     "TlsFiles": "._tls",
     "Unavailable": "._errors",
     "annotate": "._telemetry",
@@ -87,6 +90,7 @@ _HOMES = {
     "open_channel": "._channels",
     "record_endpoint": "._server",
     "redact": "._logging",
+    "rewrap": "._handlers",
     "run_service": "._main",
     "serve_metrics": "._metrics",
     "serve_until_signalled": "._server",
@@ -141,10 +145,12 @@ __all__ = [
     "open_channel",
     "record_endpoint",
     "redact",
+    "rewrap",
     "run_service",
     "serve_metrics",
     "serve_until_signalled",
     "service_identity",
     "session_scope",
+    "settle_long_lived",
     "write_client_tls",
 ]

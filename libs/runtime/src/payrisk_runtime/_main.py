@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
 from ._logging import configure_logging
+from ._memory import settle_long_lived
 from ._metrics import serve_metrics
 from ._server import GrpcServer, serve_until_signalled
 from ._settings import ServiceSettings
@@ -30,6 +31,7 @@ def run_service(name: str, settings: S, start: Callable[[S], Awaitable[RunningSe
 
     async def run() -> None:
         service = await start(settings)
+        settle_long_lived()
         try:
             if settings.health_port:
                 await service.server.serve_health_on(settings.health_port)

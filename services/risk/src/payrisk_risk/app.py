@@ -35,11 +35,12 @@ from .model.lifecycle import ModelLifecycle, TrainingDefaults, TrainingPlan
 from .model.registry import ModelRegistry, Thresholds
 from .model.training import Params
 from .scoring import Scorer
-from .servicer import RiskServicer
+from .servicer import SCORING_REQUESTS, RiskServicer
 from .settings import RiskSettings
 from .settlement.reviewer import SettlementReviewer
 from .settlement.store import ReviewStore
 from .warmup import warm_up
+from .wire_requests import WireRequests
 
 SERVICE_NAME = risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -175,6 +176,7 @@ async def start(settings: RiskSettings) -> RiskApp:
         max_message_bytes=settings.max_message_bytes,
         tls=settings.tls(),
         access=RULES,
+        extra_interceptors=[WireRequests(SCORING_REQUESTS)],
     )
     app = RiskApp(server, engine, settings.shutdown_grace_seconds, lifecycle, scorer)
     app.on_stop(coalescer.close)

@@ -21,10 +21,16 @@ from .model.sources import ingest_batches
 from .scoring import Scored, Scorer
 from .settlement.listing import list_reviews
 from .settlement.reviewer import SettlementReviewer
+from .wire_requests import WireRequest
 
 Context = Any
 # Batches a stream's reader may have featurized before their responses are sent.
 STREAM_AHEAD = 2
+_METHOD = "/payrisk.risk.v1.RiskService/"
+SCORING_REQUESTS = {
+    _METHOD + "ScoreTransactions": risk_pb2.ScoreTransactionsRequest,
+    _METHOD + "StreamScores": risk_pb2.StreamScoresRequest,
+}
 
 
 class Graph(Protocol):
@@ -74,13 +80,17 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         count_decisions(scored)
         return response
 
-    async def ScoreTransactions(self, request: Any, context: Context) -> risk_pb2.ScoreTransactionsResponse:
+    # Both scoring methods take their requests unparsed (wire_requests.py, SCORING_REQUESTS).
+
+    async def ScoreTransactions(
+        self, request: WireRequest, context: Context
+    ) -> risk_pb2.ScoreTransactionsResponse:
         cols, rejected = validation.screen(request, self._max_batch)
         scored = await self._coalescer.score(cols)
         return self._respond(scored, risk_pb2.ScoreTransactionsResponse(rejected=rejected))  # type: ignore[no-any-return]
 
     async def StreamScores(
-        self, request_iterator: AsyncIterator[risk_pb2.StreamScoresRequest], context: Context
+        self, request_iterator: AsyncIterator[WireRequest], context: Context
     ) -> AsyncIterator[risk_pb2.StreamScoresResponse]:
         """Responses in request order. A reader builds each batch's features on the event loop, in order,
         and hands its decisions and response to the scorer's thread (scoring.py), at most STREAM_AHEAD
@@ -91,7 +101,9 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
             try:
                 async for request in request_iterator:
                     cols, rejected = validation.screen(request, self._max_batch)
-                    response = risk_pb2.StreamScoresResponse(batch_id=request.batch_id, rejected=rejected)
+                    response = risk_pb2.StreamScoresResponse(
+                        batch_id=request.text_field("batch_id"), rejected=rejected
+                    )
                     featured = self._scorer.featurize(cols)
                     respond = partial(self._respond, response=response)
                     await ahead.put(asyncio.ensure_future(self._scorer.decide_then(featured, respond)))

@@ -30,6 +30,7 @@ from .features import wire
 from .features.columns import Columns, Unchecked, extract, from_parsed
 from .features.entities import code_table, member
 from .settlement.reviewer import Instruction
+from .wire_requests import WireRequest
 
 _MCC = re.compile(r"^[0-9]{4}$")
 # ID_PATTERN, one id per line.
@@ -123,24 +124,27 @@ _TRANSACTIONS_FIELD = {
 }
 
 
-def screen(request: ScoringRequest, max_batch: int) -> tuple[Columns, list[common_pb2.ItemError]]:
+def screen(
+    request: WireRequest | ScoringRequest, max_batch: int
+) -> tuple[Columns, list[common_pb2.ItemError]]:
     """The valid transactions as columns, and an error (index, field, reason) for each other one.
 
     The columns come from the request's wire bytes in one compiled pass (features/wire.py) that also finds
-    the plainly valid transactions; only the others are looked at field by field.
+    the plainly valid transactions; only the others are looked at field by field, in the parsed message.
     """
-    transactions = request.transactions
-    if len(transactions) > max_batch:
-        raise InvalidArgument.field("transactions", f"at most {max_batch} transactions per batch")
+    if not isinstance(request, WireRequest):
+        request = WireRequest.of(request)
     now = time.time()
-    parsed = wire.parse(request.SerializeToString(), _TRANSACTIONS_FIELD[request.DESCRIPTOR.full_name], now)
-    if parsed is None:
-        cols, raw = extract(transactions)
-        ok = _plainly_valid(cols, raw, now)
-    else:
-        cols, ok = from_parsed(parsed), parsed.plainly_valid
-    if ok.all():
-        return cols, []
+    parsed = wire.parse(request.data, _TRANSACTIONS_FIELD[request.message_type.DESCRIPTOR.full_name], now)
+    count = len(parsed.plainly_valid) if parsed is not None else len(request.message.transactions)
+    if count > max_batch:
+        raise InvalidArgument.field("transactions", f"at most {max_batch} transactions per batch")
+    if parsed is not None and parsed.plainly_valid.all():
+        return from_parsed(parsed), []
+    transactions = request.message.transactions
+    # The message is the reference for every row that is not plainly valid (repeated fields merge there).
+    cols, raw = extract(transactions)
+    ok = _plainly_valid(cols, raw, now)
     rejected = []
     for index in np.flatnonzero(~ok).tolist():
         tx = transactions[index]

@@ -64,7 +64,7 @@ def _run_tiny_batches() -> None:
     from payrisk.risk.v1 import risk_pb2
 
     from . import convert, validation
-    from .features import columns_from_transactions, observe
+    from .features import columns_from_transactions, observe, wire
     from .features.ids import Ids
     from .model.explain import top_reasons
     from .scoring import Scored
@@ -97,3 +97,4 @@ def _run_tiny_batches() -> None:
     big = Ids(np.zeros(100_000, dtype=np.uint8), np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64))
     Ids.concat([big, big])
     columns_from_transactions([tx(2)])
+    wire.last_field(b"", 1)

@@ -56,7 +56,10 @@ class Columns:
         joined: dict[str, Any] = {}
         for f in fields(Columns):
             values = [getattr(p, f.name) for p in parts]
-            joined[f.name] = Ids.concat(values) if isinstance(values[0], Ids) else np.concatenate(values)
+            if isinstance(values[0], Ids):
+                joined[f.name] = Ids.concat(values)
+            else:
+                joined[f.name] = values[0] if len(values) == 1 else np.concatenate(values)
         return Columns(**joined)
 
 

@@ -51,6 +51,8 @@ class Ids(Sequence[str]):
             return Ids.from_strings([])
         # A big buffer (a request's, holding descriptions and tags too) is not kept for a few ids.
         compact = [p.compact() if len(p.data) > _COMPACT_ABOVE else p for p in parts]
+        if len(compact) == 1:
+            return compact[0]
         shifts = np.cumsum([0, *(len(p.data) for p in compact[:-1])])
         return Ids(
             np.concatenate([p.data for p in compact]),

@@ -41,6 +41,9 @@ OCCURRED_AT, LOCATION, MCC = (
     _TX["location"].number,
     _TX["merchant_category_code"].number,
 )
+TAGS, DESCRIPTION = _TX["business_tags"].number, _TX["description"].number
+_PLACE = common_pb2.Location.DESCRIPTOR.fields_by_name
+_PLACE_TEXTS = tuple(_PLACE[name].number for name in ("country_code", "city", "address"))
 _MONEY = common_pb2.Money.DESCRIPTOR.fields_by_name
 CURRENCY, MINOR = _MONEY["currency_code"].number, _MONEY["minor_units"].number
 _POINT = common_pb2.Location.DESCRIPTOR.fields_by_name["point"].number
@@ -49,7 +52,8 @@ LATITUDE, LONGITUDE = _GEO["latitude"].number, _GEO["longitude"].number
 SECONDS, NANOS = 1, 2  # google.protobuf.Timestamp
 assert (CURRENCY, MINOR, LATITUDE, LONGITUDE) == (1, 2, 1, 2)
 assert max(_NUMBERS) < 64
-assert max(AMOUNT, FEE, TYPE, CHANNEL, OCCURRED_AT, LOCATION, MCC) < 64
+assert max(AMOUNT, FEE, TYPE, CHANNEL, OCCURRED_AT, LOCATION, MCC, TAGS, DESCRIPTION) < 64
+assert _PLACE_TEXTS == (1, 2, 3)
 
 VARINT, FIXED64, LEN, FIXED32 = 0, 1, 2, 5
 
@@ -104,6 +108,13 @@ def parse(buf: bytes, field: int, now: float) -> Parsed | None:
     return None if status != 0 else _columns(data, starts, stops, now)
 
 
+def last_field(buf: bytes, number: int) -> bytes | None:
+    """The bytes of the last top-level field `number` (wire type LEN; b"" if there is none); None if `buf`
+    is not plainly a message (let protobuf's parse judge it)."""
+    status, start, stop = _last_field(np.frombuffer(buf, dtype=np.uint8), number)
+    return None if status != 0 else buf[start:stop]
+
+
 def parse_messages(payloads: list[bytes], now: float) -> Parsed | None:
     """Serialised transactions, one each, read as `parse` reads a request's."""
     lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=len(payloads))
@@ -144,6 +155,50 @@ def _varint(buf: Any, pos: Any, end: Any) -> tuple[Any, Any]:  # pragma: no cove
             return result, pos
         shift += 7
     return result, _ERROR
+
+
+@numba.njit(inline="always")
+def _tag(buf: Any, pos: Any, end: Any) -> tuple[Any, Any]:  # pragma: no cover - compiled
+    """A field's tag, as _varint reads it; position _ERROR for field number 0 or one past 2**29 - 1, which
+    protobuf refuses."""
+    tag, pos = _varint(buf, pos, end)
+    if tag < _U(8) or tag >= _U(2**32):
+        return tag, _ERROR
+    return tag, pos
+
+
+@numba.njit(inline="always")
+def _utf8(buf: Any, start: Any, stop: Any) -> Any:  # pragma: no cover - compiled
+    """Whether buf[start:stop] is well-formed UTF-8 (no overlong forms, surrogates or code points past
+    U+10FFFF), as protobuf requires of a string field."""
+    pos = start
+    while pos < stop:
+        b = buf[pos]
+        if b < 0x80:
+            pos += 1
+            continue
+        if 0xC2 <= b <= 0xDF:
+            more, low, high = 1, 0x80, 0xBF
+        elif 0xE0 <= b <= 0xEF:
+            more = 2
+            low = 0xA0 if b == 0xE0 else 0x80
+            high = 0x9F if b == 0xED else 0xBF
+        elif 0xF0 <= b <= 0xF4:
+            more = 3
+            low = 0x90 if b == 0xF0 else 0x80
+            high = 0x8F if b == 0xF4 else 0xBF
+        else:
+            return False
+        if pos + more >= stop:
+            return False
+        second = buf[pos + 1]
+        if second < low or second > high:
+            return False
+        for j in range(pos + 2, pos + 1 + more):
+            if buf[j] < 0x80 or buf[j] > 0xBF:
+                return False
+        pos += 1 + more
+    return True
 
 
 @numba.njit(inline="always")
@@ -211,7 +266,7 @@ def _money(buf: Any, pos: Any, end: Any) -> tuple[Any, Any, Any, Any]:  # pragma
     cur_start = cur_stop = 0
     minor: Any = 0
     while pos < end:
-        tag, pos = _varint(buf, pos, end)
+        tag, pos = _tag(buf, pos, end)
         if pos == _ERROR:
             return _ERROR, 0, 0, 0
         number, wire = np.int64(tag >> _U(3)), np.int64(tag & _U(7))
@@ -221,6 +276,8 @@ def _money(buf: Any, pos: Any, end: Any) -> tuple[Any, Any, Any, Any]:  # pragma
                 return _ERROR, 0, 0, 0
             cur_start, cur_stop = pos, pos + np.int64(length)
             pos = cur_stop
+            if not _utf8(buf, cur_start, cur_stop):
+                return _ERROR, 0, 0, 0
         elif number == MINOR and wire == VARINT:
             value, pos = _varint(buf, pos, end)
             minor = np.int64(value)
@@ -238,7 +295,7 @@ def _spans(buf: Any, field: Any) -> Any:  # pragma: no cover - compiled
     count = 0
     pos = 0
     while pos < size:
-        tag, pos = _varint(buf, pos, size)
+        tag, pos = _tag(buf, pos, size)
         if pos == _ERROR:
             return _ERROR, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         wire = np.int64(tag & _U(7))
@@ -252,7 +309,7 @@ def _spans(buf: Any, field: Any) -> Any:  # pragma: no cover - compiled
     pos = 0
     i = 0
     while pos < size:  # the first pass found it well formed
-        tag, pos = _varint(buf, pos, size)
+        tag, pos = _tag(buf, pos, size)
         wire = np.int64(tag & _U(7))
         if np.int64(tag >> _U(3)) == field and wire == LEN:
             length, pos = _varint(buf, pos, size)
@@ -262,6 +319,30 @@ def _spans(buf: Any, field: Any) -> Any:  # pragma: no cover - compiled
         else:
             pos = _skip(buf, pos, size, wire)
     return 0, tx_start, tx_stop
+
+
+@numba.njit(nogil=True, cache=True)
+def _last_field(buf: Any, field: Any) -> Any:  # pragma: no cover - compiled
+    """(status, start, stop) of the last field `field` of wire type LEN; (0, 0, 0) if there is none."""
+    size = len(buf)
+    pos = 0
+    start = stop = 0
+    while pos < size:
+        tag, pos = _tag(buf, pos, size)
+        if pos == _ERROR:
+            return _ERROR, 0, 0
+        wire = np.int64(tag & _U(7))
+        if np.int64(tag >> _U(3)) == field and wire == LEN:
+            length, pos = _varint(buf, pos, size)
+            if pos == _ERROR or length > _U(size - pos):
+                return _ERROR, 0, 0
+            start, stop = pos, pos + np.int64(length)
+            pos = stop
+        else:
+            pos = _skip(buf, pos, size, wire)
+            if pos == _ERROR:
+                return _ERROR, 0, 0
+    return 0, start, stop
 
 
 @numba.njit(nogil=True, cache=True)
@@ -301,18 +382,29 @@ def _parse(
         mcc_start = mcc_stop = 0
         lat = lon = 0.0
         here = False
+        # A singular message field sent twice is merged by protobuf: leave such rows to it.
+        merged = False
+        seen: Any = 0
         while pos < end:
-            tag, pos = _varint(buf, pos, end)
+            tag, pos = _tag(buf, pos, end)
             if pos == _ERROR:
                 return _failed(n_ids)
             number, wire = np.int64(tag >> _U(3)), np.int64(tag & _U(7))
             k = slot_of[number] if number < 64 else -1
-            if wire == LEN and (k >= 0 or number in (AMOUNT, FEE, OCCURRED_AT, LOCATION, MCC)):
+            if wire == LEN and (
+                k >= 0 or number in (AMOUNT, FEE, OCCURRED_AT, LOCATION, MCC, TAGS, DESCRIPTION)
+            ):
                 length, pos = _varint(buf, pos, end)
                 if pos == _ERROR or length > _U(end - pos):
                     return _failed(n_ids)
                 sub, sub_end = pos, pos + np.int64(length)
                 pos = sub_end
+                if number in (AMOUNT, FEE, OCCURRED_AT, LOCATION):
+                    bit = 1 << number
+                    merged |= (seen & bit) != 0
+                    seen |= bit
+                elif not _utf8(buf, sub, sub_end):
+                    return _failed(n_ids)
                 if k >= 0:
                     starts[k, r], stops[k, r] = sub, sub_end
                 elif number == MCC:
@@ -327,7 +419,7 @@ def _parse(
                         fee_currency, fee = (c0, c1), minor
                 elif number == OCCURRED_AT:
                     while sub < sub_end:
-                        t, sub = _varint(buf, sub, sub_end)
+                        t, sub = _tag(buf, sub, sub_end)
                         if sub == _ERROR:
                             return _failed(n_ids)
                         n_, w_ = np.int64(t >> _U(3)), np.int64(t & _U(7))
@@ -341,9 +433,9 @@ def _parse(
                             sub = _skip(buf, sub, sub_end, w_)
                         if sub == _ERROR:
                             return _failed(n_ids)
-                else:  # LOCATION: only its point is read
+                elif number == LOCATION:  # its point is read, its texts checked
                     while sub < sub_end:
-                        t, sub = _varint(buf, sub, sub_end)
+                        t, sub = _tag(buf, sub, sub_end)
                         if sub == _ERROR:
                             return _failed(n_ids)
                         w_ = np.int64(t & _U(7))
@@ -355,7 +447,7 @@ def _parse(
                             sub = p_end
                             here = True
                             while p < p_end:
-                                t2, p = _varint(buf, p, p_end)
+                                t2, p = _tag(buf, p, p_end)
                                 if p == _ERROR:
                                     return _failed(n_ids)
                                 n2, w2 = np.int64(t2 >> _U(3)), np.int64(t2 & _U(7))
@@ -370,6 +462,13 @@ def _parse(
                                     p = _skip(buf, p, p_end, w2)
                                 if p == _ERROR:
                                     return _failed(n_ids)
+                        elif w_ == LEN and np.int64(t >> _U(3)) in _PLACE_TEXTS:
+                            slen, sub = _varint(buf, sub, sub_end)
+                            if sub == _ERROR or slen > _U(sub_end - sub):
+                                return _failed(n_ids)
+                            if not _utf8(buf, sub, sub + np.int64(slen)):
+                                return _failed(n_ids)
+                            sub += np.int64(slen)
                         else:
                             sub = _skip(buf, sub, sub_end, w_)
                             if sub == _ERROR:
@@ -400,7 +499,7 @@ def _parse(
         floats[0, r], floats[1, r] = lat, lon
         located[r] = here
 
-        valid = True
+        valid = not merged
         for k in range(n_ids - 1):  # the ip address is not checked
             if not _valid_id(buf, starts[k, r], stops[k, r], k < _REQUIRED_IDS, id_first, id_rest):
                 valid = False
