@@ -15,12 +15,11 @@ import asyncio
 import random
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import grpc
 import numpy as np
-from _harness import report
+from _harness import paced, percentiles, report
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from payrisk.common.v1 import common_pb2
 from payrisk.push.v1 import push_pb2, push_pb2_grpc
@@ -83,38 +82,6 @@ def requests(sample: list[common_pb2.Transaction], count: int) -> list[push_pb2.
             )
         made.append(r)
     return made
-
-
-async def paced(
-    call: Callable[[int], Awaitable[object]], rate: int, seconds: float
-) -> tuple[list[float], int]:
-    """Open loop: requests leave on schedule whether or not earlier ones have returned."""
-    latencies: list[float] = []
-    failures = 0
-
-    async def one(i: int) -> None:
-        nonlocal failures
-        started = time.perf_counter()
-        try:
-            await call(i)
-        except grpc.aio.AioRpcError:
-            failures += 1
-            return
-        latencies.append(time.perf_counter() - started)
-
-    tasks, start = [], time.perf_counter()
-    for i in range(int(rate * seconds)):
-        delay = start + i / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(i)))
-    await asyncio.gather(*tasks)
-    return latencies, failures
-
-
-def percentiles(values: list[float]) -> str:
-    p50, p99 = np.percentile(values, [50, 99]) * 1000
-    return f"p50 {p50:.2f} ms   p99 {p99:.2f} ms"
 
 
 async def run(rate: int, seconds: float, bills: int) -> None:

@@ -19,7 +19,9 @@ print(frozen, len(gc.get_objects(generation=2)), gc.collect())
 
 
 def test_objects_loaded_at_start_are_frozen_and_cycles_left_behind_are_collected_first():
-    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, check=True
+    )
     frozen, in_oldest_generation, collected_after = map(int, done.stdout.split())
     assert frozen >= 200_000
     # A full pass no longer walks them, and the cycle was not frozen with them.

@@ -4,10 +4,10 @@ A batch costs little more than a single transaction (much of the work is a fixed
 callers that arrive while a group is being decided are gathered into the next one. Nobody waits for a
 timer: a group is whatever is waiting when the previous one has been featurized.
 
-A group's features are built on the event loop (in order: they update the state). A big group's decisions
-are made in the scorer's thread while the next group's features are built (Scorer.decide_then): both
-steps are compiled code that releases the GIL; at most one group is being decided while the next is
-featurized.
+A group's features are built on the event loop (in order: they update the state). A small group is decided
+there and then; a big group's decisions are made in the scorer's thread while the next group's features are
+built (Scorer.decide_then): both steps are compiled code that releases the GIL; at most one group is being
+decided while the next is featurized.
 """
 
 from __future__ import annotations
@@ -75,6 +75,15 @@ class Coalescer:
         except Exception as error:
             _fail(group, error)
             return
+        if self._scorer.decides_at_once(featured):
+            # No task for it: scheduling one would cost as much as deciding a few rows.
+            try:
+                scored = self._scorer.decide(featured)
+            except Exception as error:
+                _fail(group, error)
+                return
+            _deliver(group, scored)
+            return
         task = asyncio.create_task(self._finish(group, featured))
         self._deciding.add(task)
         task.add_done_callback(self._deciding.discard)
@@ -85,11 +94,20 @@ class Coalescer:
         except Exception as error:
             _fail(group, error)
             return
-        start = 0
-        for cols, future in group:
-            if not future.done():
-                future.set_result(scored.rows(start, start + len(cols)))
-            start += len(cols)
+        _deliver(group, scored)
+
+
+def _deliver(group: list[Waiting], scored: Scored) -> None:
+    if len(group) == 1:
+        [(_, future)] = group
+        if not future.done():
+            future.set_result(scored)
+        return
+    start = 0
+    for cols, future in group:
+        if not future.done():
+            future.set_result(scored.rows(start, start + len(cols)))
+        start += len(cols)
 
 
 def _fail(group: list[Waiting], error: Exception) -> None:

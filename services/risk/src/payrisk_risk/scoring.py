@@ -157,10 +157,15 @@ class Scorer:
     def score(self, cols: Columns) -> Scored:
         return self.decide(self.featurize(cols))
 
+    @staticmethod
+    def decides_at_once(batch: Featured) -> bool:
+        """Whether a batch is decided on the caller's thread: a small one is (handing it over to the
+        scorer's thread would cost more than it saves)."""
+        return len(batch.features) < _BESIDE_FROM_ROWS
+
     async def decide_then(self, batch: Featured, then: Callable[[Scored], T]) -> T:
-        """Step two and `then`: beside the loop for a big batch, at once for a small one (handing it over
-        would cost more than it saves)."""
-        if len(batch.features) < _BESIDE_FROM_ROWS:
+        """Step two and `then`: at once for a small batch, beside the loop for a big one."""
+        if self.decides_at_once(batch):
             return then(self.decide(batch))
         return await self.decide_beside(batch, then)
 

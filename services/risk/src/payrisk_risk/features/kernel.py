@@ -119,12 +119,10 @@ def observe_ring(
     order: Ints,
     counted: Bools,
     rows: Values,
-    spans: list[int],
+    spans: Ints,
 ) -> npt.NDArray[np.float64]:
-    """(windows, n, channels) sums before each row (NaN where the slot is negative); counts the counted rows."""
-    assert spans == sorted(spans)
+    """(windows, n, channels) sums before each row (NaN where the slot is negative); counts the counted rows.
+    `spans`: each window's number of buckets, from the shortest to the longest."""
     out = np.full((len(spans), len(slots), values.shape[2]), np.nan)
-    _ring_observe(
-        values, latest, slots, buckets, order, counted, rows, np.asarray(spans, dtype=np.int64), out
-    )
+    _ring_observe(values, latest, slots, buckets, order, counted, rows, spans, out)
     return out

@@ -55,6 +55,8 @@ class Ring:
         )
         advances = np.arange(cells + 1)
         self._stale = ages[:, None, :] >= (cells - advances)[None, :, None]
+        self._spans = np.array([span for _, span in spec.windows], dtype=np.int64)
+        assert (np.diff(self._spans) >= 0).all(), "windows from the shortest to the longest"
 
     def buckets(self, times_us: Ints) -> Ints:
         result: Ints = times_us // self.spec.bucket_us
@@ -91,12 +93,12 @@ class Ring:
     ) -> dict[str, npt.NDArray[np.float64]]:
         """Per window, each row's sums as they stood just before it (NaN for negative slots); then the
         counted rows are added. Rows count one after another in time order."""
-        spans = [span for _, span in self.spec.windows]
         if self.compiled:
             out = observe_ring(
-                self._values, self._latest, slots, buckets, in_time_order, counted, values, spans
+                self._values, self._latest, slots, buckets, in_time_order, counted, values, self._spans
             )
             return {name: out[w] for w, (name, _) in enumerate(self.spec.windows)}
+        spans = self._spans.tolist()
         known = slots >= 0
         safe = np.where(known, slots, 0)
         stored = self.read(safe, buckets)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .batch import time_order
 from .columns import Bools, Columns, Floats, Ints
@@ -56,16 +58,21 @@ class _Table:
         slots = self._slots(cols)
         known = slots >= 0
         repeats = len(self.kinds)
-        counted = np.tile(new, repeats) & known
-        times = np.tile(cols.occurred_at_us, repeats)
+        counted = _repeated(new, repeats) & known
+        times = _repeated(cols.occurred_at_us, repeats)
         n = len(cols)
         by_time = time_order(cols.occurred_at_us)
-        in_time_order = np.concatenate([by_time + k * n for k in range(repeats)])
+        in_time_order = (by_time[None, :] + (np.arange(repeats) * n)[:, None]).reshape(-1)
         results = []
         for ring, ring_values in zip(self.rings, values, strict=True):
             buckets = ring.buckets(times)
             results.append(ring.observe(slots, buckets, in_time_order, counted, ring_values))
         return results
+
+
+def _repeated(values: npt.NDArray[Any], times: int) -> npt.NDArray[Any]:
+    """`values` `times` over, end to end (np.tile's result, without its cost on small arrays)."""
+    return np.broadcast_to(values, (times, len(values))).reshape(-1)
 
 
 class FeatureState:
@@ -84,13 +91,15 @@ class FeatureState:
         which rows were counted now (False for ids counted before)."""
         n = len(cols)
         signal = signals(cols, self.utc_offset_hours)
-        pair = np.stack([signal["count"], signal["amount"]], axis=1).astype(np.float32)
-        velocity = np.tile(pair, (len(ENTITIES), 1))
-        daily = np.zeros((n * len(ENTITIES), 2 + EXTRA_CHANNELS), dtype=np.float32)
-        daily[:, :2] = velocity
+        # Kind-major rows, as the tables read them: every kind's rows carry count and amount, and its extras.
+        by_kind = np.zeros((len(ENTITIES), n, 2 + EXTRA_CHANNELS), dtype=np.float32)
+        by_kind[:, :, 0] = signal["count"]
+        by_kind[:, :, 1] = signal["amount"]
         for i, kind in enumerate(ENTITIES):
             for c, channel in enumerate(kind.extras):
-                daily[i * n : (i + 1) * n, 2 + c] = signal[channel]
+                by_kind[i, :, 2 + c] = signal[channel]
+        daily = by_kind.reshape(len(ENTITIES) * n, 2 + EXTRA_CHANNELS)
+        velocity = np.ascontiguousarray(daily[:, :2])
         met = np.ones((n * len(RELATIONS), 1), dtype=np.float32)
         with self._lock:
             new = self._seen.add_new(cols.transaction_id.hashes)
