@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from payrisk.common.v1 import common_pb2
 from payrisk_risk.features import (
     FEATURES,
@@ -180,6 +182,19 @@ def test_seen_ids_remember_at_least_the_most_recent_half_of_their_capacity():
         assert seen.add_new(ids[start : start + 1000]).all()
     assert not seen.add_new(ids[-100_000:]).any()
     assert len(seen) <= 200_000 + 65_536
+
+
+@settings(max_examples=200, deadline=None)
+@given(batches=st.lists(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=5), min_size=1, max_size=30))
+def test_seen_ids_tell_new_ids_from_seen_ones_in_batches_of_any_size(batches):
+    seen, remembered = SeenIds(capacity=1_000_000), set()
+    for batch in batches:
+        new = seen.add_new(np.array(batch, dtype=np.int64))
+        expected = []
+        for value in batch:
+            expected.append(value not in remembered)
+            remembered.add(value)
+        assert new.tolist() == expected
 
 
 def test_the_compiled_state_and_the_array_reference_agree():

@@ -13,7 +13,7 @@ import pytest
 from payrisk.risk.v1 import risk_pb2
 from payrisk_risk.features import FEATURES, columns_from_transactions
 from payrisk_risk.model.artefact import LIBRARY_FILE, META_FILE, MODEL_FILE, sha256
-from payrisk_risk.model.compiled import CompiledPredictor
+from payrisk_risk.model.compiled import ROW_BY_ROW_UP_TO, CompiledPredictor
 from payrisk_risk.model.registry import ACTIVE_FILE
 from payrisk_runtime import field_violations
 from risk_factories import transaction
@@ -153,6 +153,12 @@ async def test_compiled_inference_gives_exactly_lightgbm_scores(risk_app):
     compiled = model.compiled.predict(featured.features)
     native = np.asarray(model.booster.predict(featured.features, num_threads=1))
     assert np.array_equal(compiled, native)
+    # Small batches go row by row through the library's entry point, missing features included.
+    assert model.compiled.row_by_row
+    assert np.isnan(featured.features[:ROW_BY_ROW_UP_TO]).any()
+    for size in (1, 2, ROW_BY_ROW_UP_TO):
+        assert np.array_equal(model.compiled.predict(featured.features[:size]), native[:size])
+    assert np.array_equal(model.compiled.predict_rows(featured.features), native)
 
 
 async def test_activation_mid_stream_drops_no_batch(risk, risk_app):

@@ -57,7 +57,26 @@ def _code(context: Any, failed: bool) -> str:
     return str(code.name)
 
 
+class _MethodMetrics:
+    """One method's series, looked up once (a label lookup costs more than the observation)."""
+
+    def __init__(self, service: str, method: str) -> None:
+        self._service, self._method = service, method
+        self._latency = LATENCY.labels(service, method)
+        self._requests: dict[str, Any] = {}
+
+    def record(self, started: float, context: Any, failed: bool) -> None:
+        self._latency.observe(time.perf_counter() - started)
+        code = _code(context, failed)
+        counter = self._requests.get(code)
+        if counter is None:
+            counter = self._requests[code] = REQUESTS.labels(self._service, self._method, code)
+        counter.inc()
+
+
 def _timed_unary(behaviour: Callable[..., Any], service: str, method: str) -> Callable[..., Awaitable[Any]]:
+    metrics = _MethodMetrics(service, method)
+
     async def wrapped(request: Any, context: Any) -> Any:
         started, failed = time.perf_counter(), True
         try:
@@ -65,8 +84,7 @@ def _timed_unary(behaviour: Callable[..., Any], service: str, method: str) -> Ca
             failed = False
             return response
         finally:
-            LATENCY.labels(service, method).observe(time.perf_counter() - started)
-            REQUESTS.labels(service, method, _code(context, failed)).inc()
+            metrics.record(started, context, failed)
 
     return wrapped
 
@@ -74,6 +92,8 @@ def _timed_unary(behaviour: Callable[..., Any], service: str, method: str) -> Ca
 def _timed_stream(
     behaviour: Callable[..., Any], service: str, method: str
 ) -> Callable[..., AsyncIterator[Any]]:
+    metrics = _MethodMetrics(service, method)
+
     async def wrapped(request: Any, context: Any) -> AsyncIterator[Any]:
         started, failed = time.perf_counter(), True
         try:
@@ -81,7 +101,6 @@ def _timed_stream(
                 yield response
             failed = False
         finally:
-            LATENCY.labels(service, method).observe(time.perf_counter() - started)
-            REQUESTS.labels(service, method, _code(context, failed)).inc()
+            metrics.record(started, context, failed)
 
     return wrapped

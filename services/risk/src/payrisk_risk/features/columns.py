@@ -53,13 +53,12 @@ class Columns:
     def concat(parts: Sequence[Columns]) -> Columns:
         if not parts:
             return empty_columns()
+        if len(parts) == 1:
+            return parts[0]
         joined: dict[str, Any] = {}
         for f in fields(Columns):
             values = [getattr(p, f.name) for p in parts]
-            if isinstance(values[0], Ids):
-                joined[f.name] = Ids.concat(values)
-            else:
-                joined[f.name] = values[0] if len(values) == 1 else np.concatenate(values)
+            joined[f.name] = Ids.concat(values) if isinstance(values[0], Ids) else np.concatenate(values)
         return Columns(**joined)
 
 

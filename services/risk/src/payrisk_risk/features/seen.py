@@ -25,10 +25,13 @@ class SeenIds:
 
     def add_new(self, hashes: Ints) -> Bools:
         """Marks each id (by its hash) as seen; True where this is its first sighting (also within the batch)."""
-        _, first = np.unique(hashes, return_index=True)
-        new = np.zeros(len(hashes), dtype=np.bool_)
-        new[first] = True
-        new &= ~self._contains(hashes)
+        if len(hashes) == 1:
+            new = ~self._contains(hashes)
+        else:
+            _, first = np.unique(hashes, return_index=True)
+            new = np.zeros(len(hashes), dtype=np.bool_)
+            new[first] = True
+            new &= ~self._contains(hashes)
         self._tail = _merged(self._tail, np.sort(hashes[new]))
         if len(self._tail) >= _TAIL:
             self._merge_tail()
@@ -51,7 +54,15 @@ class SeenIds:
 
 def _merged(into: Ints, fresh: Ints) -> Ints:
     """Two sorted arrays as one (a linear merge, not a sort of the whole)."""
-    merged: Ints = np.insert(into, np.searchsorted(into, fresh), fresh)
+    if len(fresh) == 0:
+        return into
+    merged: Ints = np.empty(len(into) + len(fresh), dtype=np.int64)
+    # Each fresh value goes before the stored ones not below it, after the fresh ones before it.
+    at = np.searchsorted(into, fresh) + np.arange(len(fresh))
+    stored = np.ones(len(merged), dtype=np.bool_)
+    stored[at] = False
+    merged[at] = fresh
+    merged[stored] = into
     return merged
 
 

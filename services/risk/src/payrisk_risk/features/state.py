@@ -72,7 +72,7 @@ class _Table:
 
 def _repeated(values: npt.NDArray[Any], times: int) -> npt.NDArray[Any]:
     """`values` `times` over, end to end (np.tile's result, without its cost on small arrays)."""
-    return np.broadcast_to(values, (times, len(values))).reshape(-1)
+    return np.concatenate([values] * times)
 
 
 class FeatureState:
